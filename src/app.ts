@@ -1,0 +1,49 @@
+import fastify, { type FastifyInstance } from 'fastify'
+import formbody from '@fastify/formbody'
+import staticFiles from '@fastify/static'
+import type { Config } from './config.js'
+import { projectPath } from './lib/paths.js'
+import database from './plugins/database.js'
+import security from './plugins/security.js'
+import session from './plugins/session.js'
+import views from './plugins/views.js'
+import errors from './plugins/errors.js'
+import forumRoutes from './routes/forums.js'
+import topicRoutes from './routes/topics.js'
+import postRoutes from './routes/posts.js'
+import accountRoutes from './routes/accounts.js'
+import userRoutes from './routes/users.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+  }
+}
+
+export const BODY_LIMIT = 1024 * 1024
+
+/** Builds the whole forum; starting it to listen is server.ts's job. */
+export async function buildApp (config: Config): Promise<FastifyInstance> {
+  const app = fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    bodyLimit: BODY_LIMIT,
+    trustProxy: config.trustProxy,
+    routerOptions: { ignoreTrailingSlash: true }
+  })
+  app.decorate('config', config)
+
+  await app.register(database)
+  await app.register(security)
+  await app.register(formbody, { bodyLimit: BODY_LIMIT })
+  await app.register(session)
+  await app.register(views)
+  await app.register(errors)
+  await app.register(staticFiles, { root: projectPath('static'), prefix: '/static/', maxAge: '1d' })
+
+  await app.register(forumRoutes)
+  await app.register(topicRoutes)
+  await app.register(postRoutes)
+  await app.register(accountRoutes)
+  await app.register(userRoutes)
+  return app
+}

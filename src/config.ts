@@ -1,0 +1,66 @@
+import path from 'node:path'
+
+export type Locale = 'nl' | 'en' | 'sv'
+export const LOCALES: readonly Locale[] = ['nl', 'en', 'sv']
+
+export interface Config {
+  port: number
+  host: string
+  dataDir: string
+  /** Absolute links (mail, feeds) are built from this, never from the Host header. */
+  baseUrl: string
+  demo: boolean
+  locale: Locale
+  smtpUrl: string | null
+  trustProxy: boolean
+  /** SQLite synchronous mode: FULL survives power loss; NORMAL is faster. */
+  synchronous: 'FULL' | 'NORMAL'
+  /** log2 of scrypt's N for new password hashes; the parameters are stored with each hash. */
+  passwordCost: number
+  logLevel: string
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>
+
+/** Reads and validates the environment once; tests pass overrides instead. */
+export function loadConfig (env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const port = Number(env.PORT ?? 3000)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a port number, not "${env.PORT}"`)
+
+  const host = env.HOST ?? '127.0.0.1'
+  const baseUrl = (env.BASE_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '')
+  let parsed: URL
+  try {
+    parsed = new URL(baseUrl)
+  } catch {
+    throw new ConfigError(`BASE_URL must be an absolute http(s) URL, not "${baseUrl}"`)
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError('BASE_URL must start with http:// or https://')
+
+  const locale = (env.KRING_LOCALE ?? 'nl') as Locale
+  if (!LOCALES.includes(locale)) throw new ConfigError(`KRING_LOCALE must be one of ${LOCALES.join(', ')}, not "${env.KRING_LOCALE}"`)
+
+  const synchronous = (env.KRING_SYNCHRONOUS ?? 'FULL').toUpperCase()
+  if (synchronous !== 'FULL' && synchronous !== 'NORMAL') throw new ConfigError('KRING_SYNCHRONOUS must be FULL or NORMAL')
+
+  return {
+    port,
+    host,
+    dataDir: path.resolve(env.DATA_DIR ?? './data'),
+    baseUrl,
+    demo: env.KRING_DEMO !== '0',
+    locale,
+    smtpUrl: env.SMTP_URL || null,
+    trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
+    synchronous,
+    passwordCost: 17,
+    logLevel: env.LOG_LEVEL ?? 'info',
+    ...overrides
+  }
+}
+
+export function databaseFile (config: Pick<Config, 'dataDir'>): string {
+  return path.join(config.dataDir, 'kring.sqlite')
+}

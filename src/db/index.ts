@@ -1,0 +1,43 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import SQLite from 'better-sqlite3'
+import { Kysely, SqliteDialect } from 'kysely'
+import type { Database } from './schema.js'
+
+export type DB = Kysely<Database>
+
+export interface OpenDatabase {
+  db: DB
+  /** The raw handle, for what Kysely does not do: online backup, checkpoints, pragmas. */
+  sqlite: SQLite.Database
+}
+
+/** 3.51.3 fixes a WAL-reset bug that can corrupt a database under concurrent checkpoints. */
+export const MINIMUM_SQLITE_VERSION = '3.51.3'
+
+export function isSqliteVersionAtLeast (actual: string, minimum: string): boolean {
+  const a = actual.split('.').map(Number)
+  const m = minimum.split('.').map(Number)
+  for (let i = 0; i < m.length; i++) {
+    if ((a[i] ?? 0) !== m[i]) return (a[i] ?? 0) > m[i]
+  }
+  return true
+}
+
+export function openDatabase (file: string, options: { synchronous?: 'FULL' | 'NORMAL' } = {}): OpenDatabase {
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  const sqlite = new SQLite(file)
+  const version = (sqlite.prepare('select sqlite_version() as v').get() as { v: string }).v
+  if (!isSqliteVersionAtLeast(version, MINIMUM_SQLITE_VERSION)) {
+    sqlite.close()
+    throw new Error(`SQLite ${version} is too old: Kring needs ${MINIMUM_SQLITE_VERSION} or newer`)
+  }
+  sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma('foreign_keys = ON')
+  sqlite.pragma('busy_timeout = 5000')
+  sqlite.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`)
+  // One connection: Kysely's SQLite driver serialises every query and transaction on it,
+  // so there is exactly one writer.
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  return { db, sqlite }
+}

@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto'
+import type { DB } from '../db/index.js'
+
+/** Site settings with their defaults; a row in `settings` overrides a default. */
+export const DEFAULT_SETTINGS = {
+  posts_per_page: 10,
+  topics_per_page: 20,
+  /** How long a lid may edit their own post; bijdragers and up have no limit. */
+  edit_window_minutes: 60,
+  session_days: 30
+}
+
+export type Settings = typeof DEFAULT_SETTINGS
+
+export async function loadSettings (db: DB): Promise<Settings> {
+  const rows = await db.selectFrom('settings').select(['key', 'value']).execute()
+  const settings: Settings = { ...DEFAULT_SETTINGS }
+  for (const { key, value } of rows) {
+    if (key in settings) (settings as Record<string, unknown>)[key] = JSON.parse(value)
+  }
+  return settings
+}
+
+export async function saveSetting<K extends keyof Settings> (db: DB, key: K, value: Settings[K]): Promise<void> {
+  await db.insertInto('settings').values({ key, value: JSON.stringify(value) })
+    .onConflict(oc => oc.column('key').doUpdateSet({ value: JSON.stringify(value) }))
+    .execute()
+}
+
+/** The secret that signs cookies and CSRF tokens: made once, kept with the data. */
+export async function loadOrCreateSecret (db: DB): Promise<string> {
+  const found = await db.selectFrom('settings').select('value').where('key', '=', 'secret').executeTakeFirst()
+  if (found) return JSON.parse(found.value) as string
+  const secret = randomBytes(32).toString('base64url')
+  await db.insertInto('settings').values({ key: 'secret', value: JSON.stringify(secret) })
+    .onConflict(oc => oc.column('key').doNothing()).execute()
+  return loadOrCreateSecret(db)
+}

@@ -1,0 +1,109 @@
+import type { DB } from '../db/index.js'
+import type { Post, Topic } from '../db/schema.js'
+import { slugify, uniqueSlug } from '../lib/slugs.js'
+
+export interface TopicWithForum extends Topic {
+  forum_slug: string
+  forum_name: string
+}
+
+export interface TopicListItem extends Topic {
+  author: string
+  last_author: string | null
+}
+
+export async function listTopicsInForum (db: DB, forumId: number, page: { offset: number, limit: number }): Promise<TopicListItem[]> {
+  return db.selectFrom('topics')
+    .innerJoin('users as author', 'author.id', 'topics.author_id')
+    .leftJoin('posts as last', 'last.id', 'topics.last_post_id')
+    .leftJoin('users as last_author', 'last_author.id', 'last.author_id')
+    .selectAll('topics')
+    .select(['author.username as author', 'last_author.username as last_author'])
+    .where('topics.forum_id', '=', forumId)
+    .where('topics.hidden', '=', 0)
+    .orderBy('topics.pinned', 'desc').orderBy('topics.last_post_at', 'desc').orderBy('topics.id', 'desc')
+    .offset(page.offset).limit(page.limit)
+    .execute()
+}
+
+export async function findTopicBySlug (db: DB, slug: string): Promise<TopicWithForum | undefined> {
+  return db.selectFrom('topics')
+    .innerJoin('forums', 'forums.id', 'topics.forum_id')
+    .selectAll('topics')
+    .select(['forums.slug as forum_slug', 'forums.name as forum_name'])
+    .where('topics.slug', '=', slug)
+    .executeTakeFirst()
+}
+
+/** The current slug of a topic that was renamed away from `oldSlug`. */
+export async function findRenamedTopicSlug (db: DB, oldSlug: string): Promise<string | undefined> {
+  const row = await db.selectFrom('topic_slugs')
+    .innerJoin('topics', 'topics.id', 'topic_slugs.topic_id')
+    .select('topics.slug')
+    .where('topic_slugs.slug', '=', oldSlug)
+    .executeTakeFirst()
+  return row?.slug
+}
+
+async function isTopicSlugTaken (db: DB, slug: string): Promise<boolean> {
+  const current = await db.selectFrom('topics').select('id').where('slug', '=', slug).executeTakeFirst()
+  const former = await db.selectFrom('topic_slugs').select('topic_id').where('slug', '=', slug).executeTakeFirst()
+  return current !== undefined || former !== undefined
+}
+
+/** Keeps topic, forum and member counts and last-post data right after a post is added. */
+export async function recordNewPost (trx: DB, post: Post, forumId: number, isFirstPost: boolean): Promise<void> {
+  await trx.updateTable('topics').set(eb => ({
+    post_count: eb('post_count', '+', 1),
+    reply_count: isFirstPost ? 0 : eb('reply_count', '+', 1),
+    last_post_id: post.id,
+    last_post_at: post.created_at
+  })).where('id', '=', post.topic_id).execute()
+  await trx.updateTable('forums').set(eb => ({
+    post_count: eb('post_count', '+', 1),
+    topic_count: isFirstPost ? eb('topic_count', '+', 1) : eb.ref('topic_count'),
+    last_post_id: post.id
+  })).where('id', '=', forumId).execute()
+  await trx.updateTable('users').set(eb => ({ post_count: eb('post_count', '+', 1) }))
+    .where('id', '=', post.author_id).execute()
+}
+
+export interface NewTopic {
+  forumId: number
+  authorId: number
+  title: string
+  bodyMd: string
+  bodyHtml: string
+  now?: number
+}
+
+export async function createTopic (db: DB, input: NewTopic): Promise<{ topic: Topic, post: Post }> {
+  const now = input.now ?? Date.now()
+  return db.transaction().execute(async trx => {
+    const slug = await uniqueSlug(slugify(input.title), s => isTopicSlugTaken(trx, s))
+    const topic = await trx.insertInto('topics').values({
+      forum_id: input.forumId, slug, title: input.title, author_id: input.authorId, created_at: now, last_post_at: now
+    }).returningAll().executeTakeFirstOrThrow()
+    const post = await trx.insertInto('posts').values({
+      topic_id: topic.id, author_id: input.authorId, position: 1, body_md: input.bodyMd, body_html: input.bodyHtml, created_at: now
+    }).returningAll().executeTakeFirstOrThrow()
+    await recordNewPost(trx, post, input.forumId, true)
+    return { topic: { ...topic, post_count: 1, last_post_id: post.id }, post }
+  })
+}
+
+/** A new title gets a new slug; the old one is kept so old links answer with a redirect. */
+export async function renameTopic (trx: DB, topic: Topic, title: string): Promise<string> {
+  if (title === topic.title) return topic.slug
+  let slug = topic.slug
+  const wanted = slugify(title)
+  if (wanted !== topic.slug) {
+    // The topic's own former slugs are free for it to take back.
+    await trx.deleteFrom('topic_slugs').where('topic_id', '=', topic.id).where('slug', '=', wanted).execute()
+    slug = await uniqueSlug(wanted, s => isTopicSlugTaken(trx, s))
+    await trx.insertInto('topic_slugs').values({ slug: topic.slug, topic_id: topic.id })
+      .onConflict(oc => oc.column('slug').doNothing()).execute()
+  }
+  await trx.updateTable('topics').set({ title, slug }).where('id', '=', topic.id).execute()
+  return slug
+}

@@ -1,0 +1,62 @@
+import fp from 'fastify-plugin'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Decision } from '../permissions.js'
+
+/** An answer other than success, with a locale key that says why. */
+export class HttpError extends Error {
+  constructor (readonly statusCode: number, readonly reason: string, readonly needsLogin = false) {
+    super(reason)
+  }
+}
+
+export const notFound = (): HttpError => new HttpError(404, 'error.not_found')
+
+/** Throws the refusal in a permission decision; the error handler turns it into 403 or a login redirect. */
+export function ensure (decision: Decision): void {
+  if (!decision.ok) throw new HttpError(403, decision.reason, decision.needsLogin)
+}
+
+/** Only local paths: "/x" but not "//host" or "/\host". */
+export function localPath (value: unknown): string | null {
+  if (typeof value !== 'string' || !/^\/(?![/\\])/.test(value) || /[\u0000-\u001f\\]/.test(value)) return null
+  return value
+}
+
+function loginRedirect (request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  let next = request.method === 'GET' ? request.url : null
+  if (next === null && request.headers.referer) {
+    try {
+      const referer = new URL(request.headers.referer)
+      next = localPath(referer.pathname + referer.search)
+    } catch { /* no usable referer: back to the index after login */ }
+  }
+  const target = next && next !== '/' ? `/login?next=${encodeURIComponent(next)}` : '/login'
+  return reply.redirect(target, 303)
+}
+
+const CSRF_ERRORS = new Set(['FST_CSRF_MISSING_SECRET', 'FST_CSRF_INVALID_TOKEN'])
+
+/** One error handler: refusals and client errors get a page that says why; 5xx detail stays in the log. */
+export default fp(async app => {
+  app.setErrorHandler(async (error: Error & { statusCode?: number, code?: string, validation?: unknown }, request, reply) => {
+    if (error instanceof HttpError) {
+      if (error.needsLogin && request.viewer === null) return loginRedirect(request, reply)
+      return reply.page('errors/error', { status: error.statusCode, reason: error.reason }, error.statusCode)
+    }
+    if (error.code !== undefined && CSRF_ERRORS.has(error.code)) {
+      return reply.page('errors/error', { status: 403, reason: 'error.csrf' }, 403)
+    }
+    const status = error.statusCode ?? 500
+    if (status >= 400 && status < 500) {
+      request.log.info({ err: error }, 'client error')
+      const reason = status === 413 ? 'error.too_large' : status === 429 ? 'error.too_many' : 'error.bad_request'
+      return reply.page('errors/error', { status, reason }, status)
+    }
+    request.log.error({ err: error }, 'request failed')
+    return reply.page('errors/error', { status: 500, reason: 'error.server' }, 500)
+  })
+
+  app.setNotFoundHandler(async (_request, reply) => {
+    return reply.page('errors/error', { status: 404, reason: 'error.not_found' }, 404)
+  })
+}, { name: 'errors', dependencies: ['views'] })

@@ -1,0 +1,82 @@
+import fp from 'fastify-plugin'
+import cookie from '@fastify/cookie'
+import csrf from '@fastify/csrf-protection'
+import type { User } from '../db/schema.js'
+import { createSession, deleteSession, findSessionUser, hashSessionId, purgeExpiredSessions } from '../models/sessions.js'
+import { loadOrCreateSecret } from '../models/settings.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    viewer: User | null
+    sessionId: string | null
+    /** What CSRF tokens are bound to: the session, or '' for a guest. */
+    csrfUserInfo: () => string
+  }
+  interface FastifyReply {
+    logIn: (user: User) => Promise<void>
+    logOut: () => Promise<void>
+  }
+}
+
+const SESSION_COOKIE = 'kring_session'
+
+/** Server-side sessions in SQLite, the viewer on every request, and a CSRF check before every POST handler. */
+export default fp(async app => {
+  const secret = await loadOrCreateSecret(app.db)
+  const secure = app.config.baseUrl.startsWith('https:')
+  const cookieOptions = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure }
+
+  await app.register(cookie, { secret })
+  await app.register(csrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieKey: 'kring_csrf',
+    cookieOpts: { ...cookieOptions, signed: true },
+    getUserInfo: request => request.csrfUserInfo(),
+    csrfOpts: { hmacKey: secret }
+  })
+
+  app.decorateRequest('viewer', null)
+  app.decorateRequest('sessionId', null)
+  app.decorateRequest('csrfUserInfo', function () {
+    return this.sessionId === null ? '' : hashSessionId(this.sessionId)
+  })
+
+  app.addHook('onRequest', async request => {
+    const id = request.cookies[SESSION_COOKIE]
+    if (!id) return
+    const user = await findSessionUser(app.db, id)
+    if (user) {
+      request.viewer = user
+      request.sessionId = id
+    }
+  })
+
+  // Tokens are read from the parsed body, so the check runs after parsing and before any handler.
+  app.addHook('preHandler', (request, reply, done) => {
+    if (request.method !== 'POST') return done()
+    app.csrfProtection(request, reply, done)
+  })
+
+  app.decorateReply('logIn', async function (user: User) {
+    // Always a new id at login: an id planted before login is worth nothing.
+    if (this.request.sessionId) await deleteSession(app.db, this.request.sessionId)
+    await purgeExpiredSessions(app.db)
+    const lifetime = app.settings.session_days * 24 * 3600 * 1000
+    const id = await createSession(app.db, user.id, lifetime)
+    this.request.viewer = user
+    this.request.sessionId = id
+    this.setCookie(SESSION_COOKIE, id, { ...cookieOptions, maxAge: lifetime / 1000 })
+  })
+
+  app.decorateReply('logOut', async function () {
+    if (this.request.sessionId) await deleteSession(app.db, this.request.sessionId)
+    this.request.viewer = null
+    this.request.sessionId = null
+    this.clearCookie(SESSION_COOKIE, cookieOptions)
+  })
+
+  await purgeExpiredSessions(app.db)
+  const purge = setInterval(() => { purgeExpiredSessions(app.db).catch(error => app.log.error(error)) }, 3600_000)
+  purge.unref()
+  app.addHook('onClose', async () => clearInterval(purge))
+}, { name: 'session', dependencies: ['database'] })

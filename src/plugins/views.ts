@@ -1,0 +1,70 @@
+import { readdirSync } from 'node:fs'
+import path from 'node:path'
+import fp from 'fastify-plugin'
+import view from '@fastify/view'
+import Handlebars from 'handlebars'
+import { projectPath } from '../lib/paths.js'
+import { translator, type Translator, type Vars } from '../lib/i18n.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    i18n: Translator
+  }
+  interface FastifyReply {
+    /** Renders views/<template>.hbs in the layout, with the viewer, CSRF token and translations. */
+    page: (template: string, data?: Record<string, unknown>, status?: number) => FastifyReply
+  }
+}
+
+const root = projectPath('views')
+
+function partialsIn (folder: string): Record<string, string> {
+  const partials: Record<string, string> = {}
+  for (const file of readdirSync(path.join(root, folder))) {
+    if (file.endsWith('.hbs')) partials[file.slice(0, -4)] = path.join(folder, file)
+  }
+  return partials
+}
+
+function helpersFor (i18n: Translator): Record<string, Handlebars.HelperDelegate> {
+  return {
+    /** {{t "key" name=value}} */
+    t: (key: string, options: Handlebars.HelperOptions) => i18n.t(key, options.hash as Vars),
+    number: (n: number) => i18n.number(n),
+    date: (ms: number) => i18n.date(ms),
+    ago: (ms: number) => i18n.relative(ms),
+    iso: (ms: number) => new Date(ms).toISOString(),
+    role: (role: string) => i18n.role(role as never),
+    urlencode: (text: string) => encodeURIComponent(text),
+    concat: (...args: unknown[]) => args.slice(0, -1).join(''),
+    eq: (a: unknown, b: unknown) => a === b,
+    or: (...args: unknown[]) => args.slice(0, -1).some(Boolean)
+  }
+}
+
+export default fp(async app => {
+  const i18n = translator(app.config.locale)
+  app.decorate('i18n', i18n)
+  const handlebars = Handlebars.create()
+  handlebars.registerHelper(helpersFor(i18n))
+
+  await app.register(view, {
+    engine: { handlebars },
+    root,
+    layout: 'layouts/main.hbs',
+    viewExt: 'hbs',
+    options: { partials: partialsIn('partials') },
+    production: process.env.NODE_ENV !== 'development',
+    defaultContext: { lang: app.config.locale, siteName: 'Kring' }
+  })
+
+  app.decorateReply('page', function (template: string, data: Record<string, unknown> = {}, status = 200) {
+    const request = this.request
+    const viewer = request.viewer
+    const title = typeof data.title === 'string' ? data.title : undefined
+    this.code(status).header('content-type', 'text/html; charset=utf-8')
+    // Forms need a token; guests only get one (and its cookie) on pages that have a form.
+    const csrf = viewer !== null || data.form === true ? this.generateCsrf({ userInfo: request.csrfUserInfo() } as never) : undefined
+    return this.view(template, { ...data, title, viewer, csrf, path: request.url })
+  })
+}, { name: 'views', dependencies: ['session'] })

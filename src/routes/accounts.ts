@@ -1,0 +1,79 @@
+import type { FastifyInstance } from 'fastify'
+import { SqliteError } from 'better-sqlite3'
+import { localPath } from '../plugins/errors.js'
+import { hashPassword, verifyPassword } from '../lib/passwords.js'
+import { checkEmail, checkPassword, checkUsername, collectErrors, formSchema } from '../lib/validation.js'
+import { createUser, findUserByLogin, isEmailTaken, isUsernameTaken } from '../models/users.js'
+
+interface RegisterForm { username?: string, email?: string, password?: string }
+interface LoginForm { login?: string, password?: string, next?: string }
+
+export default async function accountRoutes (app: FastifyInstance): Promise<void> {
+  // Unknown logins still cost one hash, so timing does not tell which accounts exist.
+  const decoyHash = hashPassword('decoy password, never matches', app.config.passwordCost)
+
+  app.get('/register', async (_request, reply) => {
+    return reply.page('accounts/register', { title: app.i18n.t('account.register'), form: true, values: {} })
+  })
+
+  app.post<{ Body: RegisterForm }>('/register', {
+    schema: { body: formSchema(['username', 'email', 'password']) },
+    config: { rateLimit: { max: 10, timeWindow: '1 hour' } }
+  }, async (request, reply) => {
+    const username = (request.body.username ?? '').trim()
+    const email = (request.body.email ?? '').trim()
+    const password = request.body.password ?? ''
+    const values = { username, email }
+    const rerender = (errors: Record<string, string>): unknown =>
+      reply.page('accounts/register', { title: app.i18n.t('account.register'), form: true, values, errors }, 400)
+
+    const errors = collectErrors({
+      username: checkUsername(username) ?? (await isUsernameTaken(app.db, username) ? 'form.username_taken' : null),
+      email: checkEmail(email) ?? (await isEmailTaken(app.db, email) ? 'form.email_taken' : null),
+      password: checkPassword(password)
+    })
+    if (errors) return rerender(errors)
+    let user
+    try {
+      user = await createUser(app.db, { username, email, passwordHash: await hashPassword(password, app.config.passwordCost) })
+    } catch (error) {
+      // Two sign-ups racing for one name: the unique index decides.
+      if (error instanceof SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE') {
+        return rerender({ username: 'form.username_taken' })
+      }
+      throw error
+    }
+    await reply.logIn(user)
+    return reply.redirect('/', 303)
+  })
+
+  app.get<{ Querystring: { next?: string } }>('/login', {
+    schema: { querystring: { type: 'object', properties: { next: { type: 'string' } } } }
+  }, async (request, reply) => {
+    const next = localPath(request.query.next) ?? ''
+    return reply.page('accounts/login', { title: app.i18n.t('account.login'), form: true, values: { next } })
+  })
+
+  app.post<{ Body: LoginForm }>('/login', {
+    schema: { body: formSchema(['login', 'password', 'next']) },
+    config: { rateLimit: { max: 6, timeWindow: '1 minute' } }
+  }, async (request, reply) => {
+    const login = (request.body.login ?? '').trim()
+    const password = request.body.password ?? ''
+    const next = localPath(request.body.next) ?? '/'
+    const user = login === '' ? undefined : await findUserByLogin(app.db, login)
+    const matches = await verifyPassword(password, user?.password_hash ?? await decoyHash)
+    if (!user || !matches) {
+      return reply.page('accounts/login', {
+        title: app.i18n.t('account.login'), form: true, values: { login, next }, errors: { login: 'form.login_failed' }
+      }, 400)
+    }
+    await reply.logIn(user)
+    return reply.redirect(next, 303)
+  })
+
+  app.post('/logout', { schema: { body: formSchema([]) } }, async (_request, reply) => {
+    await reply.logOut()
+    return reply.redirect('/', 303)
+  })
+}

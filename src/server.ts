@@ -1,0 +1,31 @@
+import { loadConfig, ConfigError } from './config.js'
+import { buildApp } from './app.js'
+import { seedDemoContent } from './demo.js'
+
+async function main (): Promise<void> {
+  const config = loadConfig()
+  const app = await buildApp(config)
+  if (config.demo) {
+    const seeded = await seedDemoContent(app.db, app.config)
+    if (seeded) app.log.info(`Demo content created. Log in as "${seeded.username}" with password "${seeded.password}" (beheerder).`)
+  }
+
+  let closing = false
+  const shutdown = (signal: string): void => {
+    if (closing) return
+    closing = true
+    app.log.info(`${signal}: finishing requests in flight, then closing`)
+    const timer = setTimeout(() => { app.log.error('shutdown took too long'); process.exit(1) }, 10_000)
+    timer.unref()
+    app.close().then(() => process.exit(0), error => { app.log.error(error); process.exit(1) })
+  }
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+  process.on('SIGINT', () => shutdown('SIGINT'))
+
+  await app.listen({ port: config.port, host: config.host })
+}
+
+main().catch(error => {
+  console.error(error instanceof ConfigError ? `Configuration error: ${error.message}` : error)
+  process.exit(1)
+})
