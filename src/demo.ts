@@ -19,7 +19,7 @@ const FORUMS: Array<{ name: string, slug: string, parentSlug?: string, descripti
   { name: 'Groningen en Drenthe', slug: 'groningen-en-drenthe', parentSlug: 'regio-noord', description: 'Bijeenkomsten en samenwerking tussen instellingen in Groningen en Drenthe.' }
 ]
 
-// `joined` is days ago; everyone joined before the first post (40 days ago).
+// `joined` is days ago; everyone joined before the first post (about 30 days ago).
 const USERS: Array<{ username: string, role: Role, joined: number }> = [
   { username: 'marieke.bos', role: 'beheerder', joined: 412 },
   { username: 'jeroen.visser', role: 'moderator', joined: 377 },
@@ -85,8 +85,9 @@ const TOPICS: Array<{ forum: string, title: string, posts: PostData[] }> = [
   }
 ]
 
-// The long topic is built from fragments so that it runs over three pages.
-const OPENERS = ['Herkenbaar verhaal.', 'Goede vraag, hier speelt hetzelfde.', 'Bij ons in de bibliotheek gaat het net zo.', 'Dank voor het openen van deze draad.', 'Vanuit het museum kan ik dit aanvullen.']
+// The long topic is built from fragments so that it runs over three pages: mostly a new point per
+// reply, and every third reply quotes the point before it and reacts to it.
+const OPENERS = ['Herkenbaar.', 'Goede vraag!', '', 'Wij liepen hier in de bibliotheek ook tegenaan.', 'Vanuit het museum een aanvulling.', '']
 const POINTS = [
   'Wij houden sinds vorig jaar elke maand een kort werkdrukgesprek per team, en dat helpt om signalen eerder op te pikken.',
   'Wat bij ons werkte: de roosters een kwartaal vooruit vastleggen, zodat mensen hun privéleven kunnen plannen.',
@@ -94,19 +95,44 @@ const POINTS = [
   'Het scheelt enorm als leidinggevenden zelf ook echt vrij nemen; voorbeeldgedrag werkt beter dan elk beleidsstuk.',
   'We hebben de openingstijden op rustige avonden ingekort en die uren gebruikt voor projecten. Het team was er blij mee.',
   'Let op de termijnen uit de [Wet verbetering poortwachter](https://www.rijksoverheid.nl/onderwerpen/ziekteverzuim); die lopen gewoon door.',
-  'Een vertrouwenspersoon van buiten de organisatie verlaagt de drempel. Het aantal meldingen steeg daarna, en dat zien we als winst.'
+  'Een vertrouwenspersoon van buiten de organisatie verlaagt de drempel. Het aantal meldingen steeg daarna, en dat zien we als winst.',
+  'Aan de balie draait bij ons niemand meer dan drie uur achter elkaar. Klinkt klein, maar de klachten over vermoeidheid zijn flink gedaald.',
+  'Wij doen één keer per jaar de [werkdrukscan van het Arboportaal](https://www.arboportaal.nl/onderwerpen/werkdruk), zodat we kunnen vergelijken.',
+  'Onze OR stelde zelf voor om vergaderingen op vrijdagmiddag te schrappen. Dat kwam beter aan dan wanneer wij het hadden bedacht.',
+  'Wat ik zou vermijden: een verzuimprotocol dat alleen over controle gaat. Mensen voelen dat direct.',
+  'We hebben een vitaliteitsbudget van 300 euro per medewerker per jaar. Vooral sportschool en fiets worden gebruikt.',
+  'Na een reorganisatie piekte bij ons het verzuim. Achteraf hadden we de teams eerder moeten betrekken bij de nieuwe taakverdeling.',
+  'Vrijwilligers in onze vestigingen helpen nu bij het uitleenwerk, zodat vaste medewerkers meer tijd hebben voor programma\'s.',
+  'Bij ons belt de leidinggevende op de eerste ziektedag zelf, niet de verzuimcoördinator. Dat voelt persoonlijker.',
+  'Kijk ook naar de [afspraken over duurzame inzetbaarheid](https://www.cao-gemeenten.nl) in de cao; daar zit vaak meer ruimte in dan je denkt.',
+  'Wij zijn gestopt met het verplicht scannen van alle retouren aan het eind van de dag. Dat scheelde veel stress bij sluitingstijd.'
 ]
-const CLOSERS = ['', 'Succes ermee!', 'Ben benieuwd wat anderen ervan vinden.', 'Wie wil, kan me een bericht sturen voor ons stappenplan.', '', '@yasmina.b, laat je weten wat jullie uiteindelijk kiezen?']
+const REACTIONS = [
+  'Dit gaan wij ook proberen. Hoe reageerde jullie OR op het vastleggen van de roosters?',
+  'Zo waar. Bij ons veranderde er pas iets toen de directeur zelf geen mails meer stuurde in het weekend.',
+  'Goede aanvulling. Wij kregen een paar jaar geleden een loonsanctie van het UWV, dus let hier echt op.',
+  'Mooi! Hoe lossen jullie dat op in kleine vestigingen met maar twee mensen?',
+  'Herkenbaar. Maatregelen die uit het team zelf komen, houden het langst stand.',
+  'Interessant. Valt dat budget bij jullie onder de werkkostenregeling?',
+  'Let wel op dat vrijwilligers geen structureel betaald werk overnemen; dat kan gedoe geven met de vakbond.',
+  'Klopt. Ik neem dit mee naar ons volgende MT-overleg.'
+]
+const CLOSERS = ['', 'Succes ermee!', '', 'Ben benieuwd wat anderen ervan vinden.', '', '@yasmina.b, laat je weten wat jullie uiteindelijk kiezen?']
 
 function longTopicReplies (count: number): PostData[] {
   const authors = USERS.map(u => u.username)
   const replies: PostData[] = []
+  let points = 0
+  let reactions = 0
   for (let i = 0; i < count; i++) {
     const author = authors[(i * 4 + 1) % authors.length]
-    const point = POINTS[i % POINTS.length]
-    const quote = i % 4 === 3 ? [`> ${POINTS[(i - 1) % POINTS.length]}`] : []
-    const closer = CLOSERS[i % CLOSERS.length]
-    replies.push([author, ...quote, `${OPENERS[i % OPENERS.length]} ${point}`, ...(closer && author !== 'yasmina.b' ? [closer] : [])])
+    if (i % 3 === 2) {
+      replies.push([author, `> ${POINTS[points - 1]}`, REACTIONS[reactions++ % REACTIONS.length]])
+      continue
+    }
+    const opener = OPENERS[points % OPENERS.length]
+    const closer = author === 'yasmina.b' ? '' : CLOSERS[points % CLOSERS.length]
+    replies.push([author, `${opener} ${POINTS[points++ % POINTS.length]}`.trim(), ...(closer ? [closer] : [])])
   }
   return replies
 }
@@ -138,8 +164,8 @@ export async function seedDemoContent (db: DB, config: Pick<Config, 'passwordCos
     users.set(username, await createUser(db, { username, email: `${username}@example.org`, passwordHash, role, now: start - joined * DAY }))
   }
 
-  // Posts are spread over the last forty days with irregular gaps, each strictly later than the one before.
-  let now = start - 40 * DAY
+  // Posts are spread over the last month with irregular gaps, each strictly later than the one before.
+  let now = start - 30 * DAY
   let step = 0
   const nextTime = (): number => {
     now += [3, 7, 1, 18, 5, 2, 11][step % 7] * HOUR + (step * 13 % 50) * 60 * 1000

@@ -9,7 +9,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     viewer: User | null
     sessionId: string | null
-    /** What CSRF tokens are bound to: the session, or '' for a guest. */
+    /** What CSRF tokens are bound to: the session, or 'guest' (the check refuses an empty value). */
     csrfUserInfo: () => string
   }
   interface FastifyReply {
@@ -38,7 +38,7 @@ export default fp(async app => {
   app.decorateRequest('viewer', null)
   app.decorateRequest('sessionId', null)
   app.decorateRequest('csrfUserInfo', function () {
-    return this.sessionId === null ? '' : hashSessionId(this.sessionId)
+    return this.sessionId === null ? 'guest' : hashSessionId(this.sessionId)
   })
 
   app.addHook('onRequest', async request => {

@@ -1,0 +1,95 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { buildApp } from '../src/app.js'
+import { loadConfig, type Config } from '../src/config.js'
+
+interface TapLike {
+  testdir: (fixture?: object) => string
+  teardown: (fn: () => unknown) => void
+}
+
+/** A fresh app on its own temp-file SQLite database, closed when the test ends. */
+export async function buildTestApp (t: TapLike, overrides: Partial<Config> = {}): Promise<FastifyInstance> {
+  const dataDir = t.testdir()
+  // A cheap scrypt cost keeps tests quick; the cost is stored with each hash, so login works the same.
+  const config = loadConfig({}, { dataDir, demo: false, logLevel: 'silent', passwordCost: 10, ...overrides })
+  const app = await buildApp(config)
+  t.teardown(() => app.close())
+  return app
+}
+
+/** A visitor with a cookie jar, who fills in forms the way a browser does: with the page's CSRF token. */
+export class Visitor {
+  readonly cookies = new Map<string, string>()
+  constructor (readonly app: FastifyInstance) {}
+
+  private remember (response: LightMyRequestResponse): LightMyRequestResponse {
+    for (const cookie of response.cookies as Array<{ name: string, value: string, maxAge?: number, expires?: Date }>) {
+      const expired = cookie.maxAge === 0 || (cookie.expires !== undefined && cookie.expires.getTime() <= Date.now())
+      if (expired || cookie.value === '') this.cookies.delete(cookie.name)
+      else this.cookies.set(cookie.name, cookie.value)
+    }
+    return response
+  }
+
+  get cookieHeader (): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ')
+  }
+
+  async get (url: string): Promise<LightMyRequestResponse> {
+    return this.remember(await this.app.inject({ method: 'GET', url, headers: { cookie: this.cookieHeader } }))
+  }
+
+  /** Posts exactly these fields, no token added. */
+  async postRaw (url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
+    return this.remember(await this.app.inject({
+      method: 'POST',
+      url,
+      headers: { cookie: this.cookieHeader, 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      payload: new URLSearchParams(fields).toString()
+    }))
+  }
+
+  /** Opens `formPage`, takes its CSRF token and posts the fields to `url`. */
+  async submit (formPage: string, url: string, fields: Record<string, string>): Promise<LightMyRequestResponse> {
+    const page = await this.get(formPage)
+    const token = csrfToken(page.body)
+    if (!token) throw new Error(`no CSRF token on ${formPage} (status ${page.statusCode})`)
+    return this.postRaw(url, { _csrf: token, ...fields })
+  }
+
+  async login (login: string, password: string): Promise<LightMyRequestResponse> {
+    const response = await this.submit('/login', '/login', { login, password })
+    if (response.statusCode !== 303) throw new Error(`login as ${login} failed with ${response.statusCode}`)
+    return response
+  }
+}
+
+export function csrfToken (html: string): string | undefined {
+  return /name="_csrf" value="([^"]+)"/.exec(html)?.[1]
+}
+
+/** The text content of the first element with this class, tags stripped and whitespace folded. */
+export function textOfClass (html: string, className: string): string | undefined {
+  const match = new RegExp(`<(\\w+)[^>]*class="[^"]*\\b${className}\\b[^"]*"[^>]*>([\\s\\S]*?)</\\1>`).exec(html)
+  return match === null ? undefined : decodeEntities(match[2].replace(/<[^>]+>/g, '')).replace(/\s+/g, ' ').trim()
+}
+
+export function allTextOfClass (html: string, className: string): string[] {
+  const results: string[] = []
+  const pattern = new RegExp(`<(\\w+)[^>]*class="[^"]*\\b${className}\\b[^"]*"[^>]*>([\\s\\S]*?)</\\1>`, 'g')
+  for (const match of html.matchAll(pattern)) {
+    results.push(decodeEntities(match[2].replace(/<[^>]+>/g, '')).replace(/\s+/g, ' ').trim())
+  }
+  return results
+}
+
+export function decodeEntities (text: string): string {
+  return text.replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)))
+    .replace(/&#x([0-9a-f]+);/gi, (_, n: string) => String.fromCodePoint(parseInt(n, 16)))
+    .replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
+}
+
+/** Ids of the posts on a topic page, in page order. */
+export function postIds (html: string): number[] {
+  return [...html.matchAll(/<article id="post-(\d+)" class="post/g)].map(m => Number(m[1]))
+}
