@@ -3,7 +3,7 @@ import { buildApp } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
 
 interface TapLike {
-  testdir: (fixture?: object) => string
+  testdir: () => string
   teardown: (fn: () => unknown) => void
 }
 

@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { loadConfig, databaseFile, ConfigError } from './config.js'
+import { openDatabase, type OpenDatabase } from './db/index.js'
+import { migrateToLatest } from './db/migrate.js'
+import type { Role } from './db/schema.js'
+import { hashPassword } from './lib/passwords.js'
+import { checkEmail, checkPassword, checkUsername } from './lib/validation.js'
+import { createForum, ForumError } from './models/forums.js'
+import { createUser, findUserByUsername, isEmailTaken, isUsernameTaken, ROLES, setUserRole } from './models/users.js'
+import { translator } from './lib/i18n.js'
+
+const USAGE = `Usage: kring <command>
+
+  user add --username U --email E --password P [--role lid|bijdrager|moderator|beheerder]
+  user role USERNAME ROLE
+  forum add --name N [--slug S] [--parent SLUG] [--description D]
+  backup FILE          a consistent copy of the database, safe while the forum runs
+  migrate              bring the database schema up to date
+
+The database lives in DATA_DIR (default ./data).`
+
+/** A mistake by the person at the keyboard: printed without a stack trace. */
+class UsageError extends Error {}
+
+function isRole (value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value)
+}
+
+// Validation messages come from the locale files; the CLI speaks English.
+const messages = translator('en')
+
+function check (error: string | null): void {
+  if (error !== null) throw new UsageError(messages.t(error))
+}
+
+async function withDatabase<T> (run: (open: OpenDatabase) => Promise<T>): Promise<T> {
+  const config = loadConfig()
+  const open = openDatabase(databaseFile(config), { synchronous: config.synchronous })
+  try {
+    await migrateToLatest(open.db)
+    return await run(open)
+  } finally {
+    await open.db.destroy()
+  }
+}
+
+async function userAdd (args: string[]): Promise<string> {
+  const { values } = parseArgs({ args, options: { username: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' }, role: { type: 'string' } } })
+  const { username, email, password } = values
+  const role = values.role ?? 'lid'
+  if (!username || !email || !password) throw new UsageError('user add needs --username, --email and --password')
+  if (!isRole(role)) throw new UsageError(`Unknown role "${role}": use one of ${ROLES.join(', ')}`)
+  check(checkUsername(username))
+  check(checkEmail(email))
+  check(checkPassword(password))
+  const config = loadConfig()
+  return withDatabase(async ({ db }) => {
+    if (await isUsernameTaken(db, username)) throw new UsageError(`The username "${username}" is taken`)
+    if (await isEmailTaken(db, email)) throw new UsageError(`There is already a member with e-mail ${email}`)
+    await createUser(db, { username, email, role, passwordHash: await hashPassword(password, config.passwordCost) })
+    return `Added ${username} (${role})`
+  })
+}
+
+async function userRole (args: string[]): Promise<string> {
+  const [username, role] = args
+  if (!username || !role || args.length > 2) throw new UsageError('user role needs USERNAME ROLE')
+  if (!isRole(role)) throw new UsageError(`Unknown role "${role}": use one of ${ROLES.join(', ')}`)
+  return withDatabase(async ({ db }) => {
+    const user = await findUserByUsername(db, username)
+    if (!user) throw new UsageError(`No member called "${username}"`)
+    await setUserRole(db, user.id, role)
+    return `${user.username} is now ${role}`
+  })
+}
+
+async function forumAdd (args: string[]): Promise<string> {
+  const { values } = parseArgs({ args, options: { name: { type: 'string' }, slug: { type: 'string' }, parent: { type: 'string' }, description: { type: 'string' } } })
+  if (!values.name) throw new UsageError('forum add needs --name')
+  return withDatabase(async ({ db }) => {
+    try {
+      const forum = await createForum(db, { name: values.name!, slug: values.slug, parentSlug: values.parent, description: values.description })
+      return `Added forum "${forum.name}" at /forum/${forum.slug}`
+    } catch (error) {
+      if (error instanceof ForumError) throw new UsageError(error.message)
+      throw error
+    }
+  })
+}
+
+async function backup (args: string[]): Promise<string> {
+  const [file] = args
+  if (!file || args.length > 1) throw new UsageError('backup needs FILE')
+  const target = path.resolve(file)
+  if (existsSync(target)) throw new UsageError(`${target} exists already: choose a new file name`)
+  if (!existsSync(path.dirname(target))) throw new UsageError(`The folder ${path.dirname(target)} does not exist`)
+  return withDatabase(async ({ sqlite }) => {
+    // SQLite's online backup copies a consistent snapshot while the forum keeps writing.
+    await sqlite.backup(target)
+    return `Backed up to ${target}`
+  })
+}
+
+async function migrate (): Promise<string> {
+  return withDatabase(async () => 'The database is up to date')
+}
+
+export async function runCli (argv: string[]): Promise<string> {
+  const [command, sub, ...rest] = argv
+  if (command === 'user' && sub === 'add') return userAdd(rest)
+  if (command === 'user' && sub === 'role') return userRole(rest)
+  if (command === 'forum' && sub === 'add') return forumAdd(rest)
+  if (command === 'backup') return backup(argv.slice(1))
+  if (command === 'migrate' && argv.length === 1) return migrate()
+  if (command === undefined || command === 'help' || command === '--help') return USAGE
+  throw new UsageError(`Unknown command "${argv.join(' ')}"\n\n${USAGE}`)
+}
+
+runCli(process.argv.slice(2)).then(message => {
+  console.log(message)
+}, error => {
+  const known = error instanceof UsageError || error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+  console.error(known ? `kring: ${(error as Error).message}` : error)
+  process.exitCode = 1
+})

@@ -1,0 +1,253 @@
+import t from 'tap'
+import { parseDocument } from 'htmlparser2'
+import type { ChildNode, Element } from 'domhandler'
+import { findMentions, renderPost, sanitizePostHtml } from '../../src/lib/markdown.js'
+
+// Classic XSS vectors (OWASP cheat sheet, PortSwigger, mutation-XSS papers), as HTML and as Markdown.
+const payloads: Array<[name: string, source: string]> = [
+  ['script tag', '<script>alert(1)</script>'],
+  ['script tag with src', '<script src="https://evil.example/x.js"></script>'],
+  ['script tag, odd casing', '<ScRiPt>alert(1)</sCrIpT>'],
+  ['script split around a script', '<scr<script>ipt>alert(1)</scr</script>ipt>'],
+  ['unclosed script', '<script>alert(1)'],
+  ['null byte in a tag name', '<scr\u0000ipt>alert(1)</scr\u0000ipt>'],
+  ['img onerror', '<img src=x onerror=alert(1)>'],
+  ['img with slashes for spaces', '<img/src/onerror=alert(1)>'],
+  ['img handler, odd casing and spacing', '<IMG SRC=x OnErRoR = "alert(1)">'],
+  ['img handler after slashes', '<img src=x/onerror=alert(1) /onerror=alert(2)>'],
+  ['img handler after a newline', '<img src=x\nonerror=alert(1)>'],
+  ['img javascript: src', '<img src="javascript:alert(1)">'],
+  ['img srcset', '<img srcset="javascript:alert(1) 1x" src="https://example.org/a.png">'],
+  ['img data: src', '<img src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+">'],
+  ['unclosed img', '<img src=x onerror=alert(1)'],
+  ['svg onload', '<svg onload=alert(1)>'],
+  ['script inside svg', '<svg><script>alert(1)</script></svg>'],
+  ['svg xlink:href', '<svg><a xlink:href="javascript:alert(1)"><text x="20" y="20">x</text></a></svg>'],
+  ['svg animate onbegin', '<svg><animate onbegin=alert(1) attributeName=x dur=1s>'],
+  ['svg use with data: href', '<svg><use href="data:image/svg+xml,<svg id=x xmlns=http://www.w3.org/2000/svg><image href=1 onerror=alert(1) /></svg>#x" /></svg>'],
+  ['math/table/style namespace confusion', '<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>'],
+  ['math href', '<math href="javascript:alert(1)">x</math>'],
+  ['svg/style namespace confusion', '<svg></p><style><a id="</style><img src=1 onerror=alert(1)>">'],
+  ['CDATA inside svg', '<svg><![CDATA[><image xlink:href="]]><img src=x onerror=alert(1)//"></svg>'],
+  ['iframe', '<iframe src="https://evil.example"></iframe>'],
+  ['iframe srcdoc', '<iframe srcdoc="<script>alert(1)</script>"></iframe>'],
+  ['object', '<object data="javascript:alert(1)"></object>'],
+  ['object with param', '<object><param name="src" value="javascript:alert(1)"></object>'],
+  ['embed', '<embed src="javascript:alert(1)">'],
+  ['applet', '<applet code="javascript:alert(1)"></applet>'],
+  ['frameset onload', '<frameset onload=alert(1)>'],
+  ['style tag', '<style>body { background: url("javascript:alert(1)") }</style>'],
+  ['style attribute', '<p style="background:url(javascript:alert(1))">x</p>'],
+  ['style attribute with expression()', '<div style="width: expression(alert(1))">x</div>'],
+  ['link javascript:', '<a href="javascript:alert(1)">x</a>'],
+  ['link JaVaScRiPt:', '<a href="JaVaScRiPt:alert(1)">x</a>'],
+  ['link &#106;avascript:', '<a href="&#106;avascript:alert(1)">x</a>'],
+  ['link &#x6A;avascript:', '<a href="&#x6A;avascript:alert(1)">x</a>'],
+  ['link, padded entities without semicolons', '<a href="&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114&#0000105&#0000112&#0000116&#0000058alert(1)">x</a>'],
+  ['link java<tab>script:', '<a href="java\tscript:alert(1)">x</a>'],
+  ['link java<newline>script:', '<a href="java\nscript:alert(1)">x</a>'],
+  ['link java&#x09;script:', '<a href="java&#x09;script:alert(1)">x</a>'],
+  ['link with leading control characters', '<a href=" &#x01; javascript:alert(1)">x</a>'],
+  ['link javascript&colon;', '<a href="javascript&colon;alert(1)">x</a>'],
+  ['link vbscript:', '<a href="vbscript:msgbox(1)">x</a>'],
+  ['link data:text/html', '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>'],
+  ['protocol-relative link', '<a href="//evil.example">x</a>'],
+  ['protocol-relative link with a backslash', '<a href="/\\evil.example">x</a>'],
+  ['handler on an allowed link', '<a href="https://example.org" onmouseover="alert(1)">x</a>'],
+  ['handler after a slash on a link', '<a href="https://example.org"/onmouseover="alert(1)">x</a>'],
+  ['handler on an allowed tag', '<p onclick="alert(1)">x</p>'],
+  ['handler on an allowed code tag', '<code class="language-x" onclick="alert(1)">x</code>'],
+  ['tag inside an attribute value', '<a title="<script>alert(1)</script>" href="https://example.org">x</a>'],
+  ['unclosed attribute', '<a href="javascript:alert(1)>x'],
+  ['markdown javascript: link', '[x](javascript:alert(1))'],
+  ['markdown JaVaScRiPt: link', '[x](JaVaScRiPt:alert(1))'],
+  ['markdown &#106;avascript: link', '[x](&#106;avascript:alert(1))'],
+  ['markdown javascript&#58; link', '[x](javascript&#58;alert(1))'],
+  ['markdown link with a space in the scheme', '[x](<java script:alert(1)>)'],
+  ['markdown vbscript: link', '[x](vbscript:msgbox(1))'],
+  ['markdown data: link', '[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)'],
+  ['markdown protocol-relative link', '[x](//evil.example)'],
+  ['markdown reference link to javascript:', '[x][evil]\n\n[evil]: javascript:alert(1)'],
+  ['markdown reference link to data:', '[x][evil]\n\n[evil]: data:text/html,<script>alert(1)</script>'],
+  ['autolink javascript:', '<javascript:alert(1)>'],
+  ['autolink vbscript:', '<vbscript:msgbox(1)>'],
+  ['autolink data:', '<data:text/html,<script>alert(1)</script>>'],
+  ['markdown data: image', '![x](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)'],
+  ['markdown javascript: image', '![x](javascript:alert(1))'],
+  ['markdown image, handler in the title', '![x](x "onerror=alert(1)")'],
+  ['markdown image, title breaking out', '![x](x "\\" onerror=\\"alert(1))'],
+  ['markdown image, alt breaking out', '![" onerror="alert(1)](https://example.org/a.png)'],
+  ['markdown link, title breaking out', '[x](https://example.org "\\" onmouseover=\\"alert(1)")'],
+  ['fenced code, quote in the language', '```js" onmouseover="alert(1)\nx\n```'],
+  ['form with action and formaction', '<form action="javascript:alert(1)"><button formaction="javascript:alert(1)">x</button></form>'],
+  ['button formaction', '<button formaction="javascript:alert(1)">x</button>'],
+  ['input onfocus autofocus', '<input onfocus=alert(1) autofocus>'],
+  ['isindex', '<isindex type=image src=1 onerror=alert(1)>'],
+  ['details ontoggle', '<details open ontoggle=alert(1)><summary>x</summary></details>'],
+  ['body onload', '<body onload=alert(1)>'],
+  ['video source onerror', '<video><source onerror=alert(1)></video>'],
+  ['audio onerror', '<audio src=x onerror=alert(1)>'],
+  ['marquee onstart', '<marquee onstart=alert(1)>x</marquee>'],
+  ['base href', '<base href="https://evil.example/">'],
+  ['meta refresh', '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">'],
+  ['link rel=import', '<link rel="import" href="https://evil.example/x.html">'],
+  ['link rel=stylesheet', '<link rel="stylesheet" href="https://evil.example/x.css">'],
+  ['noscript mutation', '<noscript><p title="</noscript><img src=x onerror=alert(1)>">'],
+  ['noembed mutation', '<noembed><img title="</noembed><img src=x onerror=alert(1)>"></noembed>'],
+  ['title mutation', '<title><img src=x onerror=alert(1)></title>'],
+  ['textarea mutation', '<textarea><img src=x onerror=alert(1)></textarea>'],
+  ['xmp mutation', '<xmp><img src=x onerror=alert(1)></xmp>'],
+  ['template', '<template><img src=x onerror=alert(1)></template>'],
+  ['HTML comment', '<!-- --><img src=x onerror=alert(1)> -->'],
+  ['comment closed early', '<!--><img src=x onerror=alert(1)>-->'],
+  ['conditional comment', '<!--[if gte IE 4]><script>alert(1)</script><![endif]-->'],
+  ['CDATA', '<![CDATA[<script>alert(1)</script>]]>'],
+  ['HTML inside emphasis', '*<img src=x onerror=alert(1)>*'],
+  ['HTML in a table cell', '| a |\n|---|\n| <img src=x onerror=alert(1)> |'],
+  ['HTML in a list item', '- <svg onload=alert(1)>'],
+  ['HTML in a blockquote', '> <iframe src=javascript:alert(1)>'],
+  ['mention followed by markup', '@jan<img src=x onerror=alert(1)>']
+]
+
+const FORBIDDEN_TAGS = [
+  'script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'param', 'style', 'form', 'input', 'button',
+  'textarea', 'select', 'isindex', 'svg', 'math', 'base', 'meta', 'link', 'noscript', 'noembed', 'template', 'xmp',
+  'title', 'body', 'html', 'head', 'video', 'audio', 'source', 'details', 'marquee'
+]
+const URL_ATTRIBUTES = new Set(['href', 'src', 'srcset', 'action', 'formaction', 'xlink:href', 'data', 'poster', 'background', 'cite', 'code'])
+
+/** What a browser would see as the scheme: it skips whitespace and control characters anywhere in it. */
+function isDangerousUrl (value: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  const squeezed = value.replace(/[\u0000-\u0020\u007f-\u009f]+/g, '').toLowerCase()
+  return /^(javascript|vbscript|data):/.test(squeezed) || /^[/\\]{2}/.test(squeezed)
+}
+
+function elementsOf (nodes: ChildNode[]): Element[] {
+  const found: Element[] = []
+  for (const node of nodes) {
+    if ('attribs' in node) found.push(node)
+    if ('children' in node) found.push(...elementsOf(node.children))
+  }
+  return found
+}
+
+/** Everything unsafe in a piece of rendered HTML, as readable findings; empty when it is safe. */
+function unsafeParts (html: string): string[] {
+  const findings: string[] = []
+  for (const tag of FORBIDDEN_TAGS) {
+    if (new RegExp(`<${tag}[\\s/>]`, 'i').test(html)) findings.push(`raw <${tag}>`)
+  }
+  // Tags as a browser tokenizes them, attribute values blanked so text in a title cannot trip the check.
+  for (const [tag] of html.matchAll(/<[a-z][^>]*>/gi)) {
+    const bare = tag.replace(/"[^"]*"|'[^']*'/g, '""')
+    if (/\son\w+\s*=/i.test(bare)) findings.push(`event handler in ${tag}`)
+    if (/\sstyle\s*=/i.test(bare)) findings.push(`style attribute in ${tag}`)
+    if (/\shref\s*=\s*["']?\s*\/\//i.test(tag)) findings.push(`protocol-relative href in ${tag}`)
+  }
+  for (const element of elementsOf(parseDocument(html).children)) {
+    if (FORBIDDEN_TAGS.includes(element.name.toLowerCase())) findings.push(`element ${element.name}`)
+    for (const [name, value] of Object.entries(element.attribs)) {
+      const attribute = name.toLowerCase()
+      if (attribute.startsWith('on')) findings.push(`${element.name} ${attribute}=`)
+      if (attribute === 'style') findings.push(`${element.name} style=`)
+      if (URL_ATTRIBUTES.has(attribute) && isDangerousUrl(value)) findings.push(`${element.name} ${attribute}="${value}"`)
+    }
+  }
+  return findings
+}
+
+const members = new Map([['jan', 'jan']])
+
+t.test('the checker itself catches what it should', async t => {
+  t.same(unsafeParts('<p>a <a href="https://example.org">b</a> &lt;script&gt;</p>'), [])
+  t.same(unsafeParts('<img title="&lt;img src=x onerror=alert(1)&gt;" />'), [], 'an attribute value holding text is fine')
+  t.not(unsafeParts('<a href="&#x6A;ava&#x09;script:alert(1)">x</a>').length, 0)
+  t.not(unsafeParts('<a href=" //evil.example">x</a>').length, 0)
+  t.not(unsafeParts('<img/src/onerror=alert(1)>').length, 0)
+  t.not(unsafeParts('<p STYLE="x">y</p>').length, 0)
+  t.not(unsafeParts('<svg><a xlink:href="data:text/html,x">y</a></svg>').length, 0)
+})
+
+t.test(`${payloads.length} XSS payloads leave nothing live`, async t => {
+  t.ok(payloads.length >= 40)
+  t.equal(new Set(payloads.map(([, source]) => source)).size, payloads.length, 'payloads are distinct')
+  for (const [name, source] of payloads) {
+    t.test(name, async t => {
+      for (const trusted of [false, true]) {
+        const who = trusted ? 'trusted' : 'untrusted'
+        const rendered = renderPost(source, { members, trusted })
+        t.same(unsafeParts(rendered), [], `rendered for ${who}: ${JSON.stringify(rendered)}`)
+        t.equal(sanitizePostHtml(rendered, trusted), rendered, `sanitizing the ${who} rendering again changes nothing`)
+        // The sanitizer is the gate on its own too, for HTML that never went through Markdown.
+        const sanitized = sanitizePostHtml(source, trusted)
+        t.same(unsafeParts(sanitized), [], `sanitized raw for ${who}: ${JSON.stringify(sanitized)}`)
+        t.equal(sanitizePostHtml(sanitized, trusted), sanitized, `sanitizing raw HTML for ${who} is idempotent`)
+      }
+    })
+  }
+})
+
+const render = (source: string, trusted = false): string => renderPost(source, { members, trusted })
+
+t.test('ordinary Markdown survives', async t => {
+  t.match(render('**vet** en *schuin* en ~~weg~~'), /<strong>vet<\/strong> en <em>schuin<\/em> en <del>weg<\/del>/)
+  t.match(render('- een\n- twee'), /<ul>\s*<li>een<\/li>\s*<li>twee<\/li>\s*<\/ul>/)
+  t.match(render('3. drie\n4. vier'), /<ol start="3">\s*<li>drie<\/li>/)
+  t.match(render('> geciteerd'), /<blockquote>\s*<p>geciteerd<\/p>\s*<\/blockquote>/)
+  t.match(render('```ts\nconst a = 1 < 2\n```'), '<pre><code class="language-ts">const a = 1 &lt; 2\n</code></pre>')
+  t.match(render('`<b>`'), '<code>&lt;b&gt;</code>')
+  t.match(render('# Kop\n\n### Kleiner'), /<h1>Kop<\/h1>\s*<h3>Kleiner<\/h3>/)
+  const table = render('| links | rechts |\n|:--|--:|\n| 1 | 2 |')
+  t.match(table, /<table>\s*<thead>\s*<tr>\s*<th align="left">links<\/th>\s*<th align="right">rechts<\/th>/)
+  t.match(table, /<td align="left">1<\/td>\s*<td align="right">2<\/td>/)
+  t.match(render('regel een\nregel twee'), 'regel een<br />regel twee', 'single newlines are line breaks')
+  t.match(render('---'), '<hr />')
+  t.match(render('![logo](https://example.org/logo.png "Het logo")'), '<img src="https://example.org/logo.png" alt="logo" title="Het logo" />')
+  t.match(render('[site](https://example.org/pad?a=1&b=2 "Titel")'), '<a href="https://example.org/pad?a=1&amp;b=2" title="Titel"')
+  t.match(render('mail <info@example.org>'), 'href="mailto:info@example.org"')
+  t.match(render('Tom & Jerry <3'), 'Tom &amp; Jerry &lt;3')
+})
+
+t.test('links carry rel by the standing of the author', async t => {
+  for (const source of ['[x](https://example.org)', 'https://example.org', '<a href="https://example.org" rel="opener">x</a>']) {
+    t.match(render(source, false), /<a href="https:\/\/example\.org" rel="nofollow ugc noopener">/, `untrusted: ${source}`)
+    t.match(render(source, true), /<a href="https:\/\/example\.org" rel="ugc noopener">/, `trusted: ${source}`)
+    t.notMatch(render(source, true), 'nofollow')
+  }
+  t.notMatch(render('<a href="https://example.org" target="_blank">x</a>'), 'target=', 'no target attribute')
+})
+
+t.test('mentions', async t => {
+  const piet = new Map([['jan', 'jan'], ['piet.de-vries', 'Piet.de-Vries']])
+  const mention = (name: string): string => `<a class="mention" href="/user/${name}" rel="nofollow ugc noopener">@${name}</a>`
+  t.match(renderPost('Vraag voor @jan.', { members: piet, trusted: false }), `<p>Vraag voor ${mention('jan')}.</p>`)
+  t.match(renderPost('@PIET.DE-VRIES kijk even', { members: piet, trusted: false }), mention('Piet.de-Vries'),
+    'found without regard to case, shown as registered')
+  t.match(renderPost('**@jan**', { members: piet, trusted: false }), `<strong>${mention('jan')}</strong>`)
+  t.equal(renderPost('@onbekend hallo', { members: piet, trusted: false }), '<p>@onbekend hallo</p>\n', 'not a member: plain text')
+  t.notMatch(render('`@jan` en\n\n```\n@jan\n```'), 'class="mention"', 'not in code')
+  t.notMatch(render('mail jan@example.org'), 'class="mention"', 'not in an e-mail address')
+  t.notMatch(render('https://social.example/@jan'), 'class="mention"', 'not in a URL')
+  t.notMatch(render('<a class="mention" href="javascript:alert(1)">@jan</a>'), 'href="javascript', 'a typed mention cannot carry a bad URL')
+
+  t.same(findMentions('@Jan en @jan en @PIET, en (@els) maar niet jan@example.org of a@b'), ['jan', 'piet', 'els'])
+  t.same(findMentions('@x en @ab zijn te kort, @abc mag'), ['abc'], 'names are at least three characters')
+  t.same(findMentions('geen'), [])
+})
+
+t.test('rendered mentions and notified mentions are the same names', async t => {
+  // findMentions decides who is notified; renderPost decides who is linked. They must agree.
+  const everyone = new Map([['jan', 'jan'], ['localhost', 'localhost']])
+  for (const source of ['foo@jan', 'mail root@localhost', 'x_@jan', '`@jan`', 'jan@example.org', 'hoi @jan']) {
+    const linked = [...renderPost(source, { members: everyone, trusted: false }).matchAll(/class="mention" href="\/user\/([^"]+)"/g)]
+      .map(match => match[1].toLowerCase())
+    const notified = findMentions(source).filter(name => everyone.has(name))
+    t.same(linked, notified, JSON.stringify(source))
+  }
+})
+
+t.test('a mention inside link text does not nest links', async t => {
+  const html = render('[@jan](https://example.org)')
+  t.notMatch(html, /<a [^>]*>[^<]*<a /, `no <a> inside <a>: ${html}`)
+})
