@@ -2,6 +2,9 @@ import type { Generated, Insertable, Selectable, Updateable } from 'kysely'
 
 export type Role = 'lid' | 'bijdrager' | 'moderator' | 'beheerder'
 
+/** suspended_until for a suspension without an end date (the last millisecond of 9999). */
+export const INDEFINITELY = 253402300799999
+
 /** Times are milliseconds since the epoch; flags are 0/1 integers. */
 export interface UsersTable {
   id: Generated<number>
@@ -13,8 +16,10 @@ export interface UsersTable {
   role: Generated<Role>
   created_at: number
   post_count: Generated<number>
+  /** Suspended until this time; INDEFINITELY for no end. */
   suspended_until: number | null
   suspended_reason: string | null
+  last_post_at: number | null
 }
 
 export interface SessionsTable {
@@ -46,10 +51,17 @@ export interface TopicsTable {
   locked: Generated<number>
   pinned: Generated<number>
   hidden: Generated<number>
+  /** Every post, hidden and queued ones too; equals the highest position. */
   post_count: Generated<number>
+  /** Posts members may see; reply_count is this less the first post. */
+  visible_post_count: Generated<number>
   reply_count: Generated<number>
   last_post_id: number | null
   last_post_at: number
+  /** Pinned at the top of every forum. */
+  announced: Generated<number>
+  hidden_by: number | null
+  hidden_reason: string | null
 }
 
 export interface PostsTable {
@@ -62,6 +74,53 @@ export interface PostsTable {
   created_at: number
   edited_at: number | null
   hidden: Generated<number>
+  /** Waiting for a moderator's approval. */
+  queued: Generated<number>
+  /** Position among the posts members may see; null while hidden or queued. */
+  visible_position: number | null
+  hidden_by: number | null
+  hidden_reason: string | null
+}
+
+export interface PostRevisionsTable {
+  id: Generated<number>
+  post_id: number
+  editor_id: number
+  created_at: number
+  reason: string | null
+  title: string | null
+  body_md: string
+}
+
+export type Resolution = 'upheld' | 'dismissed'
+
+export interface ReportsTable {
+  id: Generated<number>
+  post_id: number
+  reporter_id: number
+  reason: string
+  created_at: number
+  resolved_at: number | null
+  resolved_by: number | null
+  resolution: Resolution | null
+}
+
+export interface ModerationLogTable {
+  id: Generated<number>
+  moderator_id: number
+  action: string
+  topic_id: number | null
+  post_id: number | null
+  user_id: number | null
+  from_value: string | null
+  to_value: string | null
+  reason: string | null
+  created_at: number
+}
+
+export interface ForumModeratorsTable {
+  user_id: number
+  forum_id: number
 }
 
 export interface TopicSlugsTable {
@@ -82,6 +141,10 @@ export interface Database {
   posts: PostsTable
   topic_slugs: TopicSlugsTable
   settings: SettingsTable
+  post_revisions: PostRevisionsTable
+  reports: ReportsTable
+  moderation_log: ModerationLogTable
+  forum_moderators: ForumModeratorsTable
 }
 
 export type User = Selectable<UsersTable>

@@ -1,15 +1,56 @@
-import { Marked, type Tokens } from 'marked'
+import { Marked, type Token, type Tokens } from 'marked'
 import sanitizeHtml from 'sanitize-html'
 
-const USERNAME = /^@([A-Za-z0-9_][A-Za-z0-9_.-]{1,28}[A-Za-z0-9_])/
+const MENTION = /^@([A-Za-z0-9_][A-Za-z0-9_.-]{1,28}[A-Za-z0-9_])/
 
-/** `@name` preceded by the start or a non-word character: mail addresses are not mentions. */
+interface MentionToken extends Tokens.Generic {
+  type: 'mention'
+  name: string
+  /** The member's username as registered, once looked up; null when no such member. */
+  username?: string | null
+}
+
+function escapeText (text: string): string {
+  return text.replace(/[&<>"']/g, ch => `&#${ch.charCodeAt(0)};`)
+}
+
+// One parser for every post: mentions are tokens, so code spans, links and mail addresses
+// are left alone, and what is linked is exactly what is found.
+const marked = new Marked({
+  gfm: true,
+  breaks: true,
+  extensions: [{
+    name: 'mention',
+    level: 'inline',
+    start (src: string) {
+      const at = src.indexOf('@')
+      return at === -1 ? undefined : at
+    },
+    tokenizer (src: string, tokens: Token[]) {
+      const match = MENTION.exec(src)
+      if (!match || this.lexer.state.inLink) return undefined
+      // "jan@example.org" and "foo@jan" are not mentions: the @ must follow a non-word character.
+      const before = tokens.at(-1)?.raw.at(-1)
+      if (before !== undefined && /[\w.@/-]/.test(before)) return undefined
+      return { type: 'mention', raw: match[0], name: match[1].toLowerCase() } satisfies MentionToken
+    },
+    renderer (token: Tokens.Generic) {
+      const { username, raw } = token as MentionToken
+      if (!username) return escapeText(raw)
+      return `<a class="mention" href="/user/${encodeURIComponent(username)}">@${escapeText(username)}</a>`
+    }
+  }]
+})
+
+function mentionTokens (tokens: Token[]): MentionToken[] {
+  const found: MentionToken[] = []
+  marked.walkTokens(tokens, token => { if (token.type === 'mention') found.push(token as MentionToken) })
+  return found
+}
+
+/** Lower-cased names mentioned with @name outside code and links. */
 export function findMentions (source: string): string[] {
-  const names = new Set<string>()
-  for (const match of source.matchAll(/(?:^|[^\w.@/-])@([A-Za-z0-9_][A-Za-z0-9_.-]{1,28}[A-Za-z0-9_])/g)) {
-    names.add(match[1].toLowerCase())
-  }
-  return [...names]
+  return [...new Set(mentionTokens(marked.lexer(source)).map(token => token.name))]
 }
 
 export interface RenderOptions {
@@ -17,34 +58,6 @@ export interface RenderOptions {
   members: Map<string, string>
   /** bijdragers and up are trusted: their links drop nofollow */
   trusted: boolean
-}
-
-function markedFor (members: Map<string, string>): Marked {
-  return new Marked({
-    gfm: true,
-    breaks: true,
-    extensions: [{
-      name: 'mention',
-      level: 'inline',
-      start (src: string) {
-        const match = /(?:^|[^\w.@/-])@[A-Za-z0-9_]/.exec(src)
-        return match ? match.index + match[0].indexOf('@') : undefined
-      },
-      tokenizer (src: string) {
-        const match = USERNAME.exec(src)
-        if (!match || !members.has(match[1].toLowerCase())) return undefined
-        return { type: 'mention', raw: match[0], username: members.get(match[1].toLowerCase()) }
-      },
-      renderer (token: Tokens.Generic) {
-        const name = encodeURIComponent(token.username as string)
-        return `<a class="mention" href="/user/${name}">@${escapeText(token.username as string)}</a>`
-      }
-    }]
-  })
-}
-
-function escapeText (text: string): string {
-  return text.replace(/[&<>"']/g, ch => `&#${ch.charCodeAt(0)};`)
 }
 
 function sanitizeOptions (trusted: boolean): sanitizeHtml.IOptions {
@@ -78,13 +91,19 @@ function sanitizeOptions (trusted: boolean): sanitizeHtml.IOptions {
 
 const sanitizers = { trusted: sanitizeOptions(true), untrusted: sanitizeOptions(false) }
 
-/** The one gate between typed HTML and a page; running it again on its own output changes nothing. */
+/**
+ * The one gate between typed HTML and a page. A second pass settles nesting that the first
+ * pass left for a browser to reinterpret (a <p> around a removed block), so running it
+ * again on its own output changes nothing.
+ */
 export function sanitizePostHtml (html: string, trusted: boolean): string {
-  return sanitizeHtml(html, trusted ? sanitizers.trusted : sanitizers.untrusted)
+  const options = trusted ? sanitizers.trusted : sanitizers.untrusted
+  return sanitizeHtml(sanitizeHtml(html, options), options)
 }
 
 /** Markdown → safe HTML, done once when a post is written. */
 export function renderPost (source: string, options: RenderOptions): string {
-  const html = markedFor(options.members).parse(source, { async: false }) as string
-  return sanitizePostHtml(html, options.trusted)
+  const tokens = marked.lexer(source)
+  for (const mention of mentionTokens(tokens)) mention.username = options.members.get(mention.name) ?? null
+  return sanitizePostHtml(marked.parser(tokens), options.trusted)
 }

@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { pageLinks, pageOfPosition, paginate, parsePageParam } from '../../src/lib/pagination.js'
 import type { Config } from '../../src/config.js'
@@ -33,7 +33,7 @@ t.test('pageLinks: first, last, two either side, gaps between', async t => {
 })
 
 /** A fresh app with one topic of `count` posts (the first post counts). */
-async function topicOf (t: Tap.Test, count: number, config: Partial<Config> = {}) {
+async function topicOf (t: Test, count: number, config: Partial<Config> = {}) {
   const app = await buildTestApp(t, config)
   const forum = await makeForum(app)
   const jan = await makeMember(app, 'jan')

@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { buildTestApp, csrfToken, decodeEntities, textOfClass, Visitor } from '../helper.js'
-import { makeMember, PASSWORD } from '../factories.js'
+import { makeForum, makeMember, makeTopic, PASSWORD } from '../factories.js'
 
 /** What the browser shows in an input: its value attribute, entities decoded. */
 function inputValue (html: string, id: string): string | undefined {
@@ -18,7 +18,7 @@ function fieldError (html: string, field: string): string | undefined {
 const sessionCookie = (res: LightMyRequestResponse): { value: string, httpOnly?: boolean, sameSite?: string, secure?: boolean } | undefined =>
   (res.cookies as Array<{ name: string, value: string }>).find(c => c.name === 'kring_session')
 
-async function countRows (app: FastifyInstance, table: 'users' | 'sessions'): Promise<number> {
+async function countRows (app: FastifyInstance, table: 'users' | 'sessions' | 'posts'): Promise<number> {
   const row = await app.db.selectFrom(table).select(eb => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
   return Number(row.n)
 }
@@ -228,3 +228,22 @@ for (const [kind, tokenFor] of Object.entries(forged)) {
     })
   }
 }
+
+t.test('a token is bound to the session: a guest token stops working once the guest logs in', async t => {
+  const app = await buildTestApp(t)
+  const jan = await makeMember(app, 'jan')
+  const { topic } = await makeTopic(app, { forumId: (await makeForum(app)).id, author: jan })
+  const visitor = new Visitor(app)
+  const guestToken = csrfToken((await visitor.get('/login')).body)!
+  const login = await visitor.postRaw('/login', { _csrf: guestToken, login: 'jan', password: PASSWORD })
+  t.equal(login.statusCode, 303, 'the guest token is good for logging in')
+
+  const stale = await visitor.postRaw(`/topic/${topic.slug}/reply`, { _csrf: guestToken, body: 'Met een oud token' })
+  t.equal(stale.statusCode, 403)
+  t.match(textOfClass(stale.body, 'error-reason'), /formulier is verlopen/)
+  t.equal(await countRows(app, 'posts'), 1, 'no reply stored')
+
+  const fresh = await visitor.submit(`/topic/${topic.slug}`, `/topic/${topic.slug}/reply`, { body: 'Met een nieuw token' })
+  t.equal(fresh.statusCode, 303, 'a token from a page seen after login works')
+  t.equal(await countRows(app, 'posts'), 2)
+})
