@@ -13,6 +13,7 @@ import topicRoutes from './routes/topics.js'
 import postRoutes from './routes/posts.js'
 import accountRoutes from './routes/accounts.js'
 import userRoutes from './routes/users.js'
+import moderationRoutes from './routes/moderation.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -45,5 +46,6 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   await app.register(postRoutes)
   await app.register(accountRoutes)
   await app.register(userRoutes)
+  await app.register(moderationRoutes)
   return app
 }

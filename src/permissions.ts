@@ -1,14 +1,29 @@
-import type { Forum, Post, Role, Topic, User } from './db/schema.js'
+import type { Post, Role, Topic, User } from './db/schema.js'
 import type { Settings } from './models/settings.js'
 
-/** The one place where roles are decided. Routes call `can` and turn a refusal into 403 or a login redirect. */
+/**
+ * The one place where roles are decided. Routes call `can` and turn a refusal into a 403
+ * page that says why, or a login redirect for a guest.
+ */
 
-export type Viewer = User | null
+export type Member = User & {
+  /** For a moderator limited to chosen forums: their ids; null moderates every forum. */
+  moderatedForumIds?: number[] | null
+}
+export type Viewer = Member | null
 
 export type Action =
-  | { do: 'topic.create', forum: Forum }
+  | { do: 'topic.create' }
   | { do: 'topic.reply', topic: Topic }
-  | { do: 'post.edit', post: Post, settings: Settings, now?: number }
+  | { do: 'post.edit', post: Post, forumId: number, settings: Settings, now?: number }
+  | { do: 'post.report', post: Post }
+  /** lock, pin, hide, move, split, merge a topic; hide, approve and read the revisions of its posts */
+  | { do: 'forum.moderate', forumId: number }
+  /** the queue, reports and log pages */
+  | { do: 'moderation.view' }
+  | { do: 'member.suspend', member: User }
+  | { do: 'member.role', member: User, role: Role }
+  | { do: 'site.administer' }
 
 /** `reason` is a locale key saying why, shown on the 403 page. */
 export type Decision = { ok: true } | { ok: false, reason: string, needsLogin: boolean }
@@ -19,35 +34,96 @@ export function hasRole (viewer: Viewer, role: Role): boolean {
   return viewer !== null && RANK[viewer.role] >= RANK[role]
 }
 
-export function isSuspended (viewer: Viewer, now = Date.now()): boolean {
-  return viewer !== null && viewer.suspended_until !== null && viewer.suspended_until > now
+export function isSuspended (member: Pick<User, 'suspended_until'> | null, now = Date.now()): boolean {
+  return member !== null && member.suspended_until !== null && member.suspended_until > now
+}
+
+export function moderatesForum (viewer: Viewer, forumId: number): boolean {
+  if (!hasRole(viewer, 'moderator')) return false
+  if (hasRole(viewer, 'beheerder')) return true
+  const limited = viewer!.moderatedForumIds
+  return limited === null || limited === undefined || limited.includes(forumId)
 }
 
 const allowed: Decision = { ok: true }
 const refuse = (reason: string): Decision => ({ ok: false, reason, needsLogin: false })
 const loginFirst: Decision = { ok: false, reason: 'refusal.login', needsLogin: true }
 
+/** Acts that write: a suspended member may read, and nothing more. */
+const WRITES = new Set<Action['do']>(['topic.create', 'topic.reply', 'post.edit', 'post.report'])
+
 export function can (viewer: Viewer, action: Action): Decision {
   if (viewer === null) return loginFirst
-  if (isSuspended(viewer)) return refuse('refusal.suspended')
+  if (WRITES.has(action.do) && isSuspended(viewer)) return refuse('refusal.suspended')
   switch (action.do) {
     case 'topic.create':
       return allowed
     case 'topic.reply':
-      if (action.topic.locked && !hasRole(viewer, 'moderator')) return refuse('refusal.locked')
+      if (action.topic.locked && !moderatesForum(viewer, action.topic.forum_id)) return refuse('refusal.locked')
       return allowed
     case 'post.edit': {
-      if (hasRole(viewer, 'moderator')) return allowed
+      if (moderatesForum(viewer, action.forumId)) return allowed
       if (action.post.author_id !== viewer.id) return refuse('refusal.not_yours')
       if (hasRole(viewer, 'bijdrager')) return allowed
       const windowMs = action.settings.edit_window_minutes * 60_000
       if ((action.now ?? Date.now()) - action.post.created_at > windowMs) return refuse('refusal.edit_window')
       return allowed
     }
+    case 'post.report':
+      if (action.post.author_id === viewer.id) return refuse('refusal.report_own')
+      return allowed
+    case 'forum.moderate':
+      return moderatesForum(viewer, action.forumId) ? allowed : refuse('refusal.moderators_only')
+    case 'moderation.view':
+      return hasRole(viewer, 'moderator') ? allowed : refuse('refusal.moderators_only')
+    case 'member.suspend':
+      if (!hasRole(viewer, 'moderator')) return refuse('refusal.moderators_only')
+      if (action.member.id === viewer.id) return refuse('refusal.not_yourself')
+      // Moderators answer to the beheerder, not to each other.
+      if (hasRole(action.member, 'moderator') && !hasRole(viewer, 'beheerder')) return refuse('refusal.outranked')
+      if (action.member.role === 'beheerder') return refuse('refusal.outranked')
+      return allowed
+    case 'member.role': {
+      if (!hasRole(viewer, 'moderator')) return refuse('refusal.moderators_only')
+      if (action.member.id === viewer.id) return refuse('refusal.not_yourself')
+      const touchesModerators = hasRole(action.member, 'moderator') || hasRole({ ...viewer, role: action.role }, 'moderator')
+      if (touchesModerators && !hasRole(viewer, 'beheerder')) return refuse('refusal.beheerder_only')
+      return allowed
+    }
+    case 'site.administer':
+      return hasRole(viewer, 'beheerder') ? allowed : refuse('refusal.beheerder_only')
   }
 }
 
 /** Links in posts by trusted members drop `nofollow`. */
 export function isTrustedAuthor (author: Pick<User, 'role'>): boolean {
   return RANK[author.role] >= RANK.bijdrager
+}
+
+/** Whether a new post waits for a moderator (both rules are off until set in the settings). */
+export function mustWaitForApproval (author: Pick<User, 'role' | 'post_count'>, settings: Settings, linkCount: number): boolean {
+  if (hasRole(author as User, 'bijdrager')) return false
+  if (settings.queue_until_approved_posts > 0 && author.post_count < settings.queue_until_approved_posts) return true
+  return settings.queue_links_over > 0 && linkCount > settings.queue_links_over
+}
+
+/** Milliseconds until this member may post again (0: now), by the posting limits of their role. */
+export function postingWait (author: Pick<User, 'role' | 'created_at' | 'last_post_at'>, settings: Settings,
+  what: { newTopic: boolean, topicsToday: number }, now = Date.now()): number {
+  if (hasRole(author as User, 'moderator')) return 0
+  const spacing = (hasRole(author as User, 'bijdrager') ? settings.limit_bijdrager_seconds : settings.limit_lid_seconds) * 1000
+  const waitSpacing = author.last_post_at === null ? 0 : Math.max(0, author.last_post_at + spacing - now)
+  const firstDayEnds = author.created_at + 24 * 3600_000
+  const waitFirstDay = author.role === 'lid' && what.newTopic && now < firstDayEnds &&
+    what.topicsToday >= settings.limit_lid_first_day_topics ? firstDayEnds - now : 0
+  return Math.max(waitSpacing, waitFirstDay)
+}
+
+/** lid → bijdrager when every threshold in the settings holds. */
+export function earnsPromotion (member: Pick<User, 'role' | 'created_at' | 'post_count'>, settings: Settings,
+  upheldReportsRecently: number, now = Date.now()): boolean {
+  return member.role === 'lid' &&
+    member.post_count >= settings.promote_after_posts &&
+    now - member.created_at >= settings.promote_after_days * 24 * 3600_000 &&
+    upheldReportsRecently === 0
 }

@@ -1,19 +1,27 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { buildApp } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
+import type { Settings } from '../src/models/settings.js'
 
 interface TapLike {
   testdir: () => string
   teardown: (fn: () => unknown) => void
 }
 
+/**
+ * Posting limits are off in the fixture so tests can post in quick succession;
+ * test/routes/trust.test.ts checks the limits with the real defaults (pass `settings: {}`).
+ */
+export const NO_POSTING_LIMITS: Partial<Settings> = { limit_lid_seconds: 0, limit_bijdrager_seconds: 0, limit_lid_first_day_topics: 1_000_000 }
+
 /** A fresh app on its own temp-file SQLite database, closed when the test ends. */
-export async function buildTestApp (t: TapLike, overrides: Partial<Config> = {}): Promise<FastifyInstance> {
+export async function buildTestApp (t: TapLike, overrides: Partial<Config> = {}, settings: Partial<Settings> = NO_POSTING_LIMITS): Promise<FastifyInstance> {
   const dataDir = t.testdir()
   // A cheap scrypt cost keeps tests quick; the cost is stored with each hash, so login works the same.
   const config = loadConfig({}, { dataDir, demo: false, logLevel: 'silent', passwordCost: 10, ...overrides })
   const app = await buildApp(config)
   t.teardown(() => app.close())
+  Object.assign(app.settings, settings)
   return app
 }
 

@@ -107,3 +107,8 @@ export function renderPost (source: string, options: RenderOptions): string {
   for (const mention of mentionTokens(tokens)) mention.username = options.members.get(mention.name) ?? null
   return sanitizePostHtml(marked.parser(tokens), options.trusted)
 }
+
+/** Links to other places in rendered post HTML (mentions are not counted). */
+export function countLinks (html: string): number {
+  return [...html.matchAll(/<a\s[^>]*>/g)].filter(match => !match[0].includes('class="mention"')).length
+}

@@ -22,10 +22,16 @@ export async function hashPassword (password: string, logN = 17): Promise<string
   return ['scrypt', logN, 8, 1, salt.toString('base64url'), key.toString('base64url')].join('$')
 }
 
+const inRange = (text: string | undefined, min: number, max: number): boolean =>
+  text !== undefined && /^\d+$/.test(text) && Number(text) >= min && Number(text) <= max
+
+/** False for a wrong password and for a stored value that is not a hash we made (never throws on one). */
 export async function verifyPassword (password: string, stored: string): Promise<boolean> {
   const [scheme, logN, r, p, salt, key] = stored.split('$')
-  if (scheme !== 'scrypt' || !salt || !key) return false
+  // Bounds keep a tampered row from asking scrypt for gigabytes.
+  if (scheme !== 'scrypt' || !inRange(logN, 1, 20) || !inRange(r, 1, 16) || !inRange(p, 1, 4) || !salt || !key) return false
   const expected = Buffer.from(key, 'base64url')
+  if (expected.length !== KEY_LENGTH) return false
   const actual = await derive(password, Buffer.from(salt, 'base64url'), optionsFor(Number(logN), Number(r), Number(p)))
-  return actual.length === expected.length && timingSafeEqual(actual, expected)
+  return timingSafeEqual(actual, expected)
 }

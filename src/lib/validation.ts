@@ -38,6 +38,11 @@ export function checkEmail (email: string): string | null {
   return null
 }
 
+/** A moderator's or reporter's reason: optional, short. */
+export function checkReason (reason: string): string | null {
+  return [...reason].length > 500 ? 'form.reason_too_long' : null
+}
+
 export function checkPassword (password: string): string | null {
   const length = [...password].length
   if (length < LIMITS.passwordMin) return 'form.password_too_short'
@@ -52,10 +57,16 @@ export function collectErrors (checks: Record<string, string | null>): FieldErro
   return Object.keys(errors).length > 0 ? errors : null
 }
 
-/** A form body schema: the listed text fields and the CSRF token; anything else is dropped. */
-export function formSchema (fields: string[]): object {
+/**
+ * A form body schema: the listed text fields, fields that may repeat (checkboxes, multiple
+ * selects), and the CSRF token; anything else is dropped.
+ */
+export function formSchema (fields: string[], repeatable: string[] = []): object {
   const properties: Record<string, object> = { _csrf: { type: 'string' } }
   for (const field of fields) properties[field] = { type: 'string' }
+  for (const field of repeatable) {
+    properties[field] = { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, maxItems: 1000 }] }
+  }
   return { type: 'object', properties, additionalProperties: false }
 }
 

@@ -14,17 +14,38 @@ export async function renderPostBody (db: DB, source: string, author: { role: Ro
 export interface PostWithAuthor extends Post {
   author: string
   author_role: Role
+  hidden_by_name: string | null
 }
 
-/** Posts by position, so a late page costs what page 1 costs. */
-export async function listPostsInTopic (db: DB, topicId: number, first: number, last: number): Promise<PostWithAuthor[]> {
+/**
+ * One page of a topic. Moderators page through every post by position; everyone else
+ * through the visible ones by visible position. Either way a late page costs what page 1 costs.
+ */
+export async function listPostsInTopic (db: DB, topicId: number, range: { first: number, last: number, everything: boolean }): Promise<PostWithAuthor[]> {
+  const column = range.everything ? 'posts.position' : 'posts.visible_position'
+  return db.selectFrom('posts')
+    .innerJoin('users', 'users.id', 'posts.author_id')
+    .leftJoin('users as hider', 'hider.id', 'posts.hidden_by')
+    .selectAll('posts')
+    .select(['users.username as author', 'users.role as author_role', 'hider.username as hidden_by_name'])
+    .where('posts.topic_id', '=', topicId)
+    .where(column, '>=', range.first)
+    .where(column, '<=', range.last)
+    .orderBy(column)
+    .execute()
+}
+
+/** An author's own posts that wait for approval: only they (and moderators) see them. */
+export async function listQueuedPostsByAuthor (db: DB, topicId: number, authorId: number): Promise<PostWithAuthor[]> {
   return db.selectFrom('posts')
     .innerJoin('users', 'users.id', 'posts.author_id')
     .selectAll('posts')
     .select(['users.username as author', 'users.role as author_role'])
+    .select(eb => eb.val<string | null>(null).as('hidden_by_name'))
     .where('posts.topic_id', '=', topicId)
-    .where('posts.position', '>=', first)
-    .where('posts.position', '<=', last)
+    .where('posts.author_id', '=', authorId)
+    .where('posts.queued', '=', 1)
+    .where('posts.hidden', '=', 0)
     .orderBy('posts.position')
     .execute()
 }
@@ -32,27 +53,40 @@ export async function listPostsInTopic (db: DB, topicId: number, first: number, 
 export interface PostInTopic extends Post {
   topic_slug: string
   topic_title: string
-  topic_author_id: number
+  topic_hidden: number
+  forum_id: number
 }
 
 export async function findPostById (db: DB, id: number): Promise<PostInTopic | undefined> {
   return db.selectFrom('posts')
     .innerJoin('topics', 'topics.id', 'posts.topic_id')
     .selectAll('posts')
-    .select(['topics.slug as topic_slug', 'topics.title as topic_title', 'topics.author_id as topic_author_id'])
+    .select(['topics.slug as topic_slug', 'topics.title as topic_title', 'topics.hidden as topic_hidden', 'topics.forum_id'])
     .where('posts.id', '=', id)
     .executeTakeFirst()
 }
 
-export async function createReply (db: DB, input: { topicId: number, authorId: number, bodyMd: string, bodyHtml: string, now?: number }): Promise<Post> {
+export interface NewReply {
+  topicId: number
+  authorId: number
+  bodyMd: string
+  bodyHtml: string
+  /** Waits for a moderator before anyone else sees it. */
+  queued?: boolean
+  now?: number
+}
+
+export async function createReply (db: DB, input: NewReply): Promise<Post> {
   const now = input.now ?? Date.now()
   return db.transaction().execute(async trx => {
-    const topic = await trx.selectFrom('topics').select(['post_count', 'forum_id'])
+    const topic = await trx.selectFrom('topics').select(['post_count', 'visible_post_count', 'forum_id'])
       .where('id', '=', input.topicId).executeTakeFirstOrThrow()
     const post = await trx.insertInto('posts').values({
       topic_id: input.topicId,
       author_id: input.authorId,
       position: topic.post_count + 1,
+      visible_position: input.queued ? null : topic.visible_post_count + 1,
+      queued: input.queued ? 1 : 0,
       body_md: input.bodyMd,
       body_html: input.bodyHtml,
       created_at: now
@@ -62,19 +96,51 @@ export async function createReply (db: DB, input: { topicId: number, authorId: n
   })
 }
 
-/** Saves a new body, and for a topic's first post a new title; returns the topic's slug after it. */
-export async function editPost (db: DB, input: { postId: number, bodyMd: string, bodyHtml: string, title?: string, now?: number }): Promise<string> {
+export interface PostEdit {
+  postId: number
+  editorId: number
+  bodyMd: string
+  bodyHtml: string
+  /** A new title, for a topic's first post. */
+  title?: string
+  reason?: string
+  now?: number
+}
+
+/** Saves a new body (and title), keeping what it said before as a revision; returns the topic's slug. */
+export async function editPost (db: DB, input: PostEdit): Promise<string> {
   const now = input.now ?? Date.now()
   return db.transaction().execute(async trx => {
-    const post = await trx.updateTable('posts')
+    const before = await trx.selectFrom('posts').innerJoin('topics', 'topics.id', 'posts.topic_id')
+      .select(['posts.body_md', 'posts.position', 'posts.topic_id', 'topics.title'])
+      .where('posts.id', '=', input.postId).executeTakeFirstOrThrow()
+    const retitled = input.title !== undefined && before.position === 1 && input.title !== before.title
+    await trx.insertInto('post_revisions').values({
+      post_id: input.postId,
+      editor_id: input.editorId,
+      created_at: now,
+      reason: input.reason || null,
+      title: retitled ? before.title : null,
+      body_md: before.body_md
+    }).execute()
+    await trx.updateTable('posts')
       .set({ body_md: input.bodyMd, body_html: input.bodyHtml, edited_at: now })
-      .where('id', '=', input.postId)
-      .returning(['topic_id', 'position'])
-      .executeTakeFirstOrThrow()
-    const topic = await trx.selectFrom('topics').selectAll().where('id', '=', post.topic_id).executeTakeFirstOrThrow()
-    if (input.title !== undefined && post.position === 1) return renameTopic(trx, topic, input.title)
-    return topic.slug
+      .where('id', '=', input.postId).execute()
+    const topic = await trx.selectFrom('topics').selectAll().where('id', '=', before.topic_id).executeTakeFirstOrThrow()
+    return retitled ? renameTopic(trx, topic, input.title!) : topic.slug
   })
+}
+
+export interface Revision { id: number, created_at: number, editor: string, reason: string | null, title: string | null, body_md: string }
+
+export async function listRevisions (db: DB, postId: number): Promise<Revision[]> {
+  return db.selectFrom('post_revisions')
+    .innerJoin('users', 'users.id', 'post_revisions.editor_id')
+    .select(['post_revisions.id', 'post_revisions.created_at', 'users.username as editor', 'post_revisions.reason',
+      'post_revisions.title', 'post_revisions.body_md'])
+    .where('post_id', '=', postId)
+    .orderBy('post_revisions.created_at', 'desc').orderBy('post_revisions.id', 'desc')
+    .execute()
 }
 
 export interface RecentPost { id: number, created_at: number, topic_slug: string, topic_title: string }
@@ -84,7 +150,7 @@ export async function listRecentPostsByUser (db: DB, userId: number, limit: numb
     .innerJoin('topics', 'topics.id', 'posts.topic_id')
     .select(['posts.id', 'posts.created_at', 'topics.slug as topic_slug', 'topics.title as topic_title'])
     .where('posts.author_id', '=', userId)
-    .where('posts.hidden', '=', 0)
+    .where('posts.visible_position', 'is not', null)
     .where('topics.hidden', '=', 0)
     .orderBy('posts.created_at', 'desc').orderBy('posts.id', 'desc')
     .limit(limit)

@@ -7,7 +7,20 @@ export const DEFAULT_SETTINGS = {
   topics_per_page: 20,
   /** How long a lid may edit their own post; bijdragers and up have no limit. */
   edit_window_minutes: 60,
-  session_days: 30
+  session_days: 30,
+  /** Approval queue: a lid's posts wait until they have this many visible posts (0: off). */
+  queue_until_approved_posts: 0,
+  /** Approval queue: posts by a lid with more links than this wait (0: off). */
+  queue_links_over: 0,
+  /** Automatic promotion lid → bijdrager. */
+  promote_after_posts: 10,
+  promote_after_days: 14,
+  /** …with no upheld report against them in this many days. */
+  promote_clean_days: 30,
+  /** Posting limits: seconds between posts, and topics a lid may start on their first day. */
+  limit_lid_seconds: 15,
+  limit_lid_first_day_topics: 3,
+  limit_bijdrager_seconds: 5
 }
 
 export type Settings = typeof DEFAULT_SETTINGS

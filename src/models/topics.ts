@@ -21,8 +21,26 @@ export async function listTopicsInForum (db: DB, forumId: number, page: { offset
     .select(['author.username as author', 'last_author.username as last_author'])
     .where('topics.forum_id', '=', forumId)
     .where('topics.hidden', '=', 0)
-    .orderBy('topics.pinned', 'desc').orderBy('topics.last_post_at', 'desc').orderBy('topics.id', 'desc')
+    .where('topics.visible_post_count', '>', 0)
+    .orderBy('topics.announced', 'desc').orderBy('topics.pinned', 'desc')
+    .orderBy('topics.last_post_at', 'desc').orderBy('topics.id', 'desc')
     .offset(page.offset).limit(page.limit)
+    .execute()
+}
+
+/** Announcements are pinned in every forum: these are the ones from other forums. */
+export async function listAnnouncementsElsewhere (db: DB, forumId: number): Promise<TopicListItem[]> {
+  return db.selectFrom('topics')
+    .innerJoin('users as author', 'author.id', 'topics.author_id')
+    .leftJoin('posts as last', 'last.id', 'topics.last_post_id')
+    .leftJoin('users as last_author', 'last_author.id', 'last.author_id')
+    .selectAll('topics')
+    .select(['author.username as author', 'last_author.username as last_author'])
+    .where('topics.announced', '=', 1)
+    .where('topics.forum_id', '!=', forumId)
+    .where('topics.hidden', '=', 0)
+    .where('topics.visible_post_count', '>', 0)
+    .orderBy('topics.last_post_at', 'desc')
     .execute()
 }
 
@@ -45,20 +63,32 @@ export async function findRenamedTopicSlug (db: DB, oldSlug: string): Promise<st
   return row?.slug
 }
 
-async function isTopicSlugTaken (db: DB, slug: string): Promise<boolean> {
+export async function isTopicSlugTaken (db: DB, slug: string): Promise<boolean> {
   const current = await db.selectFrom('topics').select('id').where('slug', '=', slug).executeTakeFirst()
   const former = await db.selectFrom('topic_slugs').select('topic_id').where('slug', '=', slug).executeTakeFirst()
   return current !== undefined || former !== undefined
 }
 
-/** Keeps topic, forum and member counts and last-post data right after a post is added. */
+/**
+ * Keeps topic, forum and member counts and last-post data right after a post is added,
+ * in the same transaction. A queued post only takes its position: it counts once approved.
+ */
 export async function recordNewPost (trx: DB, post: Post, forumId: number, isFirstPost: boolean): Promise<void> {
+  await trx.updateTable('users').set({ last_post_at: post.created_at }).where('id', '=', post.author_id).execute()
+  if (post.visible_position === null) {
+    await trx.updateTable('topics').set(eb => ({ post_count: eb('post_count', '+', 1) }))
+      .where('id', '=', post.topic_id).execute()
+    return
+  }
   await trx.updateTable('topics').set(eb => ({
     post_count: eb('post_count', '+', 1),
+    visible_post_count: eb('visible_post_count', '+', 1),
     reply_count: isFirstPost ? 0 : eb('reply_count', '+', 1),
     last_post_id: post.id,
     last_post_at: post.created_at
   })).where('id', '=', post.topic_id).execute()
+  const topic = await trx.selectFrom('topics').select('hidden').where('id', '=', post.topic_id).executeTakeFirstOrThrow()
+  if (topic.hidden) return
   await trx.updateTable('forums').set(eb => ({
     post_count: eb('post_count', '+', 1),
     topic_count: isFirstPost ? eb('topic_count', '+', 1) : eb.ref('topic_count'),
@@ -74,6 +104,8 @@ export interface NewTopic {
   title: string
   bodyMd: string
   bodyHtml: string
+  /** The first post waits for approval: the topic stays out of sight until then. */
+  queued?: boolean
   now?: number
 }
 
@@ -85,10 +117,17 @@ export async function createTopic (db: DB, input: NewTopic): Promise<{ topic: To
       forum_id: input.forumId, slug, title: input.title, author_id: input.authorId, created_at: now, last_post_at: now
     }).returningAll().executeTakeFirstOrThrow()
     const post = await trx.insertInto('posts').values({
-      topic_id: topic.id, author_id: input.authorId, position: 1, body_md: input.bodyMd, body_html: input.bodyHtml, created_at: now
+      topic_id: topic.id,
+      author_id: input.authorId,
+      position: 1,
+      visible_position: input.queued ? null : 1,
+      queued: input.queued ? 1 : 0,
+      body_md: input.bodyMd,
+      body_html: input.bodyHtml,
+      created_at: now
     }).returningAll().executeTakeFirstOrThrow()
     await recordNewPost(trx, post, input.forumId, true)
-    return { topic: { ...topic, post_count: 1, last_post_id: post.id }, post }
+    return { topic, post }
   })
 }
 

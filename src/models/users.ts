@@ -1,5 +1,7 @@
 import type { DB } from '../db/index.js'
 import type { Role, User } from '../db/schema.js'
+import { earnsPromotion } from '../permissions.js'
+import type { Settings } from './settings.js'
 
 export const ROLES: readonly Role[] = ['lid', 'bijdrager', 'moderator', 'beheerder']
 
@@ -53,4 +55,45 @@ export async function findMembersByKeys (db: DB, keys: string[]): Promise<Map<st
   if (keys.length === 0) return new Map()
   const rows = await db.selectFrom('users').select(['username', 'username_key']).where('username_key', 'in', keys).execute()
   return new Map(rows.map(r => [r.username_key, r.username]))
+}
+
+/** The forums a moderator is limited to, or null when they moderate every forum. */
+export async function listModeratedForumIds (db: DB, userId: number): Promise<number[] | null> {
+  const rows = await db.selectFrom('forum_moderators').select('forum_id').where('user_id', '=', userId).execute()
+  return rows.length === 0 ? null : rows.map(r => r.forum_id)
+}
+
+export async function setModeratedForums (db: DB, userId: number, forumIds: number[]): Promise<void> {
+  await db.transaction().execute(async trx => {
+    await trx.deleteFrom('forum_moderators').where('user_id', '=', userId).execute()
+    if (forumIds.length > 0) {
+      await trx.insertInto('forum_moderators').values(forumIds.map(forum_id => ({ user_id: userId, forum_id }))).execute()
+    }
+  })
+}
+
+export async function countTopicsStartedSince (db: DB, userId: number, since: number): Promise<number> {
+  const row = await db.selectFrom('topics').select(eb => eb.fn.countAll<number>().as('n'))
+    .where('author_id', '=', userId).where('created_at', '>=', since).executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+/** lid → bijdrager once the thresholds in the settings hold; true when it happened. */
+export async function promoteIfEarned (db: DB, settings: Settings, userId: number, now = Date.now()): Promise<boolean> {
+  const member = await findUserById(db, userId)
+  if (!member || member.role !== 'lid') return false
+  const upheld = await db.selectFrom('reports').innerJoin('posts', 'posts.id', 'reports.post_id')
+    .select(eb => eb.fn.countAll<number>().as('n'))
+    .where('posts.author_id', '=', userId)
+    .where('reports.resolution', '=', 'upheld')
+    .where('reports.resolved_at', '>=', now - settings.promote_clean_days * 24 * 3600_000)
+    .executeTakeFirstOrThrow()
+  if (!earnsPromotion(member, settings, Number(upheld.n), now)) return false
+  await db.updateTable('users').set({ role: 'bijdrager' }).where('id', '=', userId).where('role', '=', 'lid').execute()
+  return true
+}
+
+export async function suspendUser (db: DB, userId: number, until: number | null, reason: string | null): Promise<void> {
+  await db.updateTable('users').set({ suspended_until: until, suspended_reason: until === null ? null : reason })
+    .where('id', '=', userId).execute()
 }

@@ -2,12 +2,14 @@ import fp from 'fastify-plugin'
 import cookie from '@fastify/cookie'
 import csrf from '@fastify/csrf-protection'
 import type { User } from '../db/schema.js'
+import { hasRole, type Member } from '../permissions.js'
+import { listModeratedForumIds } from '../models/users.js'
 import { createSession, deleteSession, findSessionUser, hashSessionId, purgeExpiredSessions } from '../models/sessions.js'
 import { loadOrCreateSecret } from '../models/settings.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
-    viewer: User | null
+    viewer: Member | null
     sessionId: string | null
     /** What CSRF tokens are bound to: the session, or 'guest' (the check refuses an empty value). */
     csrfUserInfo: () => string
@@ -46,7 +48,7 @@ export default fp(async app => {
     if (!id) return
     const user = await findSessionUser(app.db, id)
     if (user) {
-      request.viewer = user
+      request.viewer = hasRole(user, 'moderator') ? { ...user, moderatedForumIds: await listModeratedForumIds(app.db, user.id) } : user
       request.sessionId = id
     }
   })

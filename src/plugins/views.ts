@@ -4,6 +4,8 @@ import fp from 'fastify-plugin'
 import view from '@fastify/view'
 import Handlebars from 'handlebars'
 import { projectPath } from '../lib/paths.js'
+import { hasRole, isSuspended } from '../permissions.js'
+import { INDEFINITELY } from '../db/schema.js'
 import { translator, type Translator, type Vars } from '../lib/i18n.js'
 
 declare module 'fastify' {
@@ -65,6 +67,9 @@ export default fp(async app => {
     this.code(status).header('content-type', 'text/html; charset=utf-8')
     // Forms need a token; guests only get one (and its cookie) on pages that have a form.
     const csrf = viewer !== null || data.form === true ? this.generateCsrf({ userInfo: request.csrfUserInfo() } as never) : undefined
-    return this.view(template, { ...data, title, viewer, csrf, path: request.url })
+    const suspension = isSuspended(viewer)
+      ? { until: viewer!.suspended_until === INDEFINITELY ? null : i18n.date(viewer!.suspended_until!), reason: viewer!.suspended_reason }
+      : null
+    return this.view(template, { ...data, title, viewer, csrf, path: request.url, suspension, isModerator: hasRole(viewer, 'moderator') })
   })
 }, { name: 'views', dependencies: ['session'] })

@@ -1,15 +1,24 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ensure, notFound } from '../plugins/errors.js'
 import { can } from '../permissions.js'
-import { findForumBySlug, listForumTree, listSubforums } from '../models/forums.js'
-import { createTopic, listTopicsInForum } from '../models/topics.js'
-import { renderPostBody } from '../models/posts.js'
+import { findForumBySlug, listForumTree, type ForumSummary } from '../models/forums.js'
+import { createTopic, listAnnouncementsElsewhere, listTopicsInForum } from '../models/topics.js'
 import { pageLinks, paginate, parsePageParam } from '../lib/pagination.js'
 import { checkBody, checkTitle, collectErrors, formSchema, slugParams } from '../lib/validation.js'
 import type { Forum } from '../db/schema.js'
+import { afterPost, preparePost } from './posting.js'
+import { topicPageUrl } from './topics.js'
 
 interface SlugPage { slug: string, n?: string }
 interface TopicForm { title?: string, body?: string }
+
+function findInTree (forums: ForumSummary[], id: number): ForumSummary | undefined {
+  for (const forum of forums) {
+    const found = forum.id === id ? forum : findInTree(forum.subforums, id)
+    if (found) return found
+  }
+  return undefined
+}
 
 export default async function forumRoutes (app: FastifyInstance): Promise<void> {
   app.get('/', async (_request, reply) => {
@@ -27,11 +36,12 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
     return reply.page('forums/show', {
       title: forum.name,
       forum,
-      subforums: await listSubforums(app.db, forum.id),
+      subforums: findInTree(await listForumTree(app.db), forum.id)?.subforums ?? [],
+      announcements: page.number === 1 ? await listAnnouncementsElsewhere(app.db, forum.id) : [],
       topics,
       page,
       pageLinks: page.pageCount > 1 ? pageLinks(page, n => n === 1 ? `/forum/${forum.slug}` : `/forum/${forum.slug}/page/${n}`) : [],
-      canStartTopic: can(request.viewer, { do: 'topic.create', forum }).ok
+      canStartTopic: can(request.viewer, { do: 'topic.create' }).ok
     })
   }
   app.get('/forum/:slug', { schema: { params: slugParams } }, showForum)
@@ -40,13 +50,15 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
   async function forumForNewTopic (request: FastifyRequest<{ Params: SlugPage }>): Promise<Forum> {
     const forum = await findForumBySlug(app.db, request.params.slug)
     if (!forum) throw notFound()
-    ensure(can(request.viewer, { do: 'topic.create', forum }))
+    ensure(can(request.viewer, { do: 'topic.create' }))
     return forum
   }
 
+  const newTopicPage = (reply: FastifyReply, forum: Forum, values: TopicForm, errors?: Record<string, string>, status?: number): FastifyReply =>
+    reply.page('topics/new', { title: app.i18n.t('topic.new'), forum, values, errors }, status)
+
   app.get<{ Params: SlugPage }>('/forum/:slug/new', { schema: { params: slugParams } }, async (request, reply) => {
-    const forum = await forumForNewTopic(request)
-    return reply.page('topics/new', { title: app.i18n.t('topic.new'), forum, values: {} })
+    return newTopicPage(reply, await forumForNewTopic(request), {})
   })
 
   app.post<{ Params: SlugPage, Body: TopicForm }>('/forum/:slug/new', {
@@ -57,12 +69,16 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
     const title = (request.body.title ?? '').trim()
     const body = request.body.body ?? ''
     const errors = collectErrors({ title: checkTitle(title), body: checkBody(body) })
-    if (errors) {
-      return reply.page('topics/new', { title: app.i18n.t('topic.new'), forum, values: request.body, errors }, 400)
+    if (errors) return newTopicPage(reply, forum, request.body, errors, 400)
+    const prepared = await preparePost(app, viewer, body, true)
+    if (!prepared.ok) {
+      reply.header('retry-after', prepared.waitSeconds)
+      return newTopicPage(reply, forum, request.body, { body: app.i18n.t('form.wait', { seconds: prepared.waitSeconds }) }, 429)
     }
     const { topic } = await createTopic(app.db, {
-      forumId: forum.id, authorId: viewer.id, title, bodyMd: body, bodyHtml: await renderPostBody(app.db, body, viewer)
+      forumId: forum.id, authorId: viewer.id, title, bodyMd: body, bodyHtml: prepared.bodyHtml, queued: prepared.queued
     })
-    return reply.redirect(`/topic/${topic.slug}`, 303)
+    await afterPost(app, viewer)
+    return reply.redirect(topicPageUrl(topic.slug, 1), 303)
   })
 }

@@ -1,10 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ensure, notFound } from '../plugins/errors.js'
-import { can } from '../permissions.js'
+import { can, moderatesForum, type Viewer } from '../permissions.js'
+import type { Post } from '../db/schema.js'
 import { findRenamedTopicSlug, findTopicBySlug, type TopicWithForum } from '../models/topics.js'
-import { createReply, listPostsInTopic, renderPostBody } from '../models/posts.js'
+import { createReply, listPostsInTopic, listQueuedPostsByAuthor } from '../models/posts.js'
+import { listModerationLog } from '../models/moderation.js'
+import { listForumTree, type ForumSummary } from '../models/forums.js'
 import { pageLinks, pageOfPosition, paginate, parsePageParam } from '../lib/pagination.js'
 import { checkBody, collectErrors, formSchema, type FieldErrors, slugParams } from '../lib/validation.js'
+import { afterPost, preparePost } from './posting.js'
 
 interface SlugPage { slug: string, n?: string }
 
@@ -12,32 +16,66 @@ export function topicPageUrl (slug: string, page: number): string {
   return page === 1 ? `/topic/${slug}` : `/topic/${slug}/page/${page}`
 }
 
-/** Where a post lives: the page of its topic that holds its position. */
-export function postUrl (slug: string, position: number, postId: number, perPage: number): string {
-  return `/topic/${slug}/page/${pageOfPosition(position, perPage)}#post-${postId}`
+/** Moderators page through every post, everyone else through the visible ones. */
+export function seesEverything (viewer: Viewer, topic: { forum_id: number }): boolean {
+  return moderatesForum(viewer, topic.forum_id)
+}
+
+/** Where a post lives for this viewer: the page of its topic that holds it, or null if they may not see it. */
+export function postUrlFor (viewer: Viewer, slug: string, forumId: number, post: Pick<Post, 'id' | 'position' | 'visible_position' | 'author_id' | 'hidden' | 'queued'>, perPage: number, visiblePostCount: number): string | null {
+  let position: number | null
+  if (seesEverything(viewer, { forum_id: forumId })) position = post.position
+  else if (post.visible_position !== null) position = post.visible_position
+  // An author's own queued post is shown after the visible posts, on the last page.
+  else if (post.queued && !post.hidden && viewer?.id === post.author_id) position = Math.max(1, visiblePostCount)
+  else position = null
+  return position === null ? null : `/topic/${slug}/page/${pageOfPosition(position, perPage)}#post-${post.id}`
+}
+
+/** Whether a viewer may open a topic at all: hidden topics and unapproved new topics are for moderators (and their author). */
+export function canSeeTopic (viewer: Viewer, topic: TopicWithForum): boolean {
+  if (seesEverything(viewer, topic)) return true
+  if (topic.hidden) return false
+  return topic.visible_post_count > 0 || (viewer !== null && viewer.id === topic.author_id)
+}
+
+function flattenForums (forums: ForumSummary[], depth = 0): Array<{ slug: string, name: string }> {
+  return forums.flatMap(f => [{ slug: f.slug, name: `${'— '.repeat(depth)}${f.name}` }, ...flattenForums(f.subforums, depth + 1)])
 }
 
 export default async function topicRoutes (app: FastifyInstance): Promise<void> {
   async function renderTopicPage (request: FastifyRequest, reply: FastifyReply, topic: TopicWithForum, pageNumber: number,
     form: { values?: Record<string, unknown>, errors?: FieldErrors, status?: number } = {}): Promise<FastifyReply> {
-    const perPage = app.settings.posts_per_page
-    const page = paginate(pageNumber, perPage, topic.post_count)
-    if (!page) throw notFound()
-    const posts = await listPostsInTopic(app.db, topic.id, page.first, page.last)
     const viewer = request.viewer
+    const everything = seesEverything(viewer, topic)
+    const perPage = app.settings.posts_per_page
+    const page = paginate(pageNumber, perPage, everything ? topic.post_count : topic.visible_post_count)
+    if (!page) throw notFound()
+    const posts = await listPostsInTopic(app.db, topic.id, { first: page.first, last: page.last, everything })
+    const ownQueued = viewer !== null && !everything && page.number === page.pageCount
+      ? await listQueuedPostsByAuthor(app.db, topic.id, viewer.id)
+      : []
     const replyDecision = can(viewer, { do: 'topic.reply', topic })
+    const log = await listModerationLog(app.db, { topicId: topic.id, limit: 50, offset: 0 })
+    const lastLock = log.find(entry => entry.action === 'lock' || entry.action === 'unlock')
     return reply.page('topics/show', {
       title: topic.title,
       topic,
-      posts: posts.map(post => ({
+      posts: [...posts, ...ownQueued].map(post => ({
         ...post,
-        canEdit: can(viewer, { do: 'post.edit', post, settings: app.settings }).ok
+        canEdit: can(viewer, { do: 'post.edit', post, forumId: topic.forum_id, settings: app.settings }).ok,
+        canReport: viewer !== null && can(viewer, { do: 'post.report', post }).ok,
+        canModerate: everything,
+        canSplit: everything && post.position > 1
       })),
       summary: app.i18n.t('pagination.posts', { count: posts.length, first: page.first, last: page.last, total: page.total }),
       pageLinks: page.pageCount > 1 ? pageLinks(page, n => topicPageUrl(topic.slug, n)) : [],
       canReply: replyDecision.ok,
       replyRefusal: !replyDecision.ok && viewer !== null ? replyDecision.reason : null,
       loginUrl: `/login?next=${encodeURIComponent(request.url)}`,
+      lockNotice: topic.locked && lastLock?.action === 'lock' ? lastLock : null,
+      moveNotices: log.filter(entry => entry.action === 'move').reverse(),
+      moderator: everything ? { forums: flattenForums(await listForumTree(app.db)) } : null,
       values: form.values ?? {},
       errors: form.errors
     }, form.status)
@@ -53,7 +91,7 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
       if (renamed === undefined) throw notFound()
       return reply.redirect(topicPageUrl(renamed, pageNumber), 301)
     }
-    if (topic.hidden) throw notFound()
+    if (!canSeeTopic(request.viewer, topic)) throw notFound()
     return renderTopicPage(request, reply, topic, pageNumber)
   }
   app.get('/topic/:slug', { schema: { params: slugParams } }, showTopic)
@@ -63,18 +101,23 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
     schema: { params: slugParams, body: formSchema(['body']) }
   }, async (request, reply) => {
     const topic = await findTopicBySlug(app.db, request.params.slug)
-    if (!topic || topic.hidden) throw notFound()
+    if (!topic || !canSeeTopic(request.viewer, topic)) throw notFound()
     ensure(can(request.viewer, { do: 'topic.reply', topic }))
     const viewer = request.viewer!
     const body = request.body.body ?? ''
+    const lastPage = (): number => pageOfPosition(seesEverything(viewer, topic) ? topic.post_count : topic.visible_post_count, app.settings.posts_per_page)
     const errors = collectErrors({ body: checkBody(body) })
-    if (errors) {
-      const lastPage = pageOfPosition(topic.post_count, app.settings.posts_per_page)
-      return renderTopicPage(request, reply, topic, lastPage, { values: request.body, errors, status: 400 })
+    if (errors) return renderTopicPage(request, reply, topic, lastPage(), { values: request.body, errors, status: 400 })
+    const prepared = await preparePost(app, viewer, body, false)
+    if (!prepared.ok) {
+      reply.header('retry-after', prepared.waitSeconds)
+      return renderTopicPage(request, reply, topic, lastPage(), {
+        values: request.body, errors: { body: app.i18n.t('form.wait', { seconds: prepared.waitSeconds }) }, status: 429
+      })
     }
-    const post = await createReply(app.db, {
-      topicId: topic.id, authorId: viewer.id, bodyMd: body, bodyHtml: await renderPostBody(app.db, body, viewer)
-    })
-    return reply.redirect(postUrl(topic.slug, post.position, post.id, app.settings.posts_per_page), 303)
+    const post = await createReply(app.db, { topicId: topic.id, authorId: viewer.id, bodyMd: body, bodyHtml: prepared.bodyHtml, queued: prepared.queued })
+    await afterPost(app, viewer)
+    const visible = topic.visible_post_count + (prepared.queued ? 0 : 1)
+    return reply.redirect(postUrlFor(viewer, topic.slug, topic.forum_id, post, app.settings.posts_per_page, visible)!, 303)
   })
 }

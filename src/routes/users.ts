@@ -1,7 +1,14 @@
 import type { FastifyInstance } from 'fastify'
 import { notFound } from '../plugins/errors.js'
-import { findUserByUsername } from '../models/users.js'
+import { can, isSuspended } from '../permissions.js'
+import { INDEFINITELY } from '../db/schema.js'
+import { findUserByUsername, listModeratedForumIds, ROLES } from '../models/users.js'
 import { listRecentPostsByUser } from '../models/posts.js'
+import { listForumTree, type ForumSummary } from '../models/forums.js'
+
+function flatten (forums: ForumSummary[]): ForumSummary[] {
+  return forums.flatMap(f => [f, ...flatten(f.subforums)])
+}
 
 export default async function userRoutes (app: FastifyInstance): Promise<void> {
   app.get<{ Params: { username: string } }>('/user/:username', {
@@ -9,10 +16,26 @@ export default async function userRoutes (app: FastifyInstance): Promise<void> {
   }, async (request, reply) => {
     const user = await findUserByUsername(app.db, request.params.username)
     if (!user) throw notFound()
+    const viewer = request.viewer
+    const roles = ROLES.filter(role => can(viewer, { do: 'member.role', member: user, role }).ok)
+    let forums: Array<{ slug: string, name: string, chosen: boolean }> | null = null
+    if (user.role === 'moderator' && can(viewer, { do: 'site.administer' }).ok) {
+      const limited = await listModeratedForumIds(app.db, user.id) ?? []
+      forums = flatten(await listForumTree(app.db)).map(f => ({ slug: f.slug, name: f.name, chosen: limited.includes(f.id) }))
+    }
+    const tools = {
+      suspend: can(viewer, { do: 'member.suspend', member: user }).ok,
+      roles: roles.length > 1 ? roles : null,
+      forums
+    }
     return reply.page('users/show', {
       title: user.username,
       member: { username: user.username, role: user.role, created_at: user.created_at, post_count: user.post_count },
-      posts: await listRecentPostsByUser(app.db, user.id, 10)
+      suspended: isSuspended(user)
+        ? { until: user.suspended_until === INDEFINITELY ? null : app.i18n.date(user.suspended_until!) }
+        : null,
+      posts: await listRecentPostsByUser(app.db, user.id, 10),
+      tools: tools.suspend || tools.roles || tools.forums ? tools : null
     })
   })
 }

@@ -1,0 +1,150 @@
+import type { DB } from '../db/index.js'
+import type { Topic } from '../db/schema.js'
+import { recountAll, recountForum, recountUser, renumberTopic } from './recount.js'
+import { slugify, uniqueSlug } from '../lib/slugs.js'
+import { isTopicSlugTaken } from './topics.js'
+
+/** Every moderation act, written in the same transaction as the act itself. */
+export interface Act {
+  moderatorId: number
+  action: string
+  topicId?: number | null
+  postId?: number | null
+  userId?: number | null
+  from?: string | null
+  to?: string | null
+  reason?: string | null
+  now?: number
+}
+
+export async function logAct (trx: DB, act: Act): Promise<void> {
+  await trx.insertInto('moderation_log').values({
+    moderator_id: act.moderatorId,
+    action: act.action,
+    topic_id: act.topicId ?? null,
+    post_id: act.postId ?? null,
+    user_id: act.userId ?? null,
+    from_value: act.from ?? null,
+    to_value: act.to ?? null,
+    reason: act.reason || null,
+    created_at: act.now ?? Date.now()
+  }).execute()
+}
+
+export interface LogEntry {
+  id: number
+  action: string
+  moderator: string
+  topic_slug: string | null
+  topic_title: string | null
+  post_id: number | null
+  member: string | null
+  from_value: string | null
+  to_value: string | null
+  reason: string | null
+  created_at: number
+}
+
+export async function listModerationLog (db: DB, filter: { moderator?: string, action?: string, topicId?: number, limit: number, offset: number }): Promise<LogEntry[]> {
+  let query = db.selectFrom('moderation_log as log')
+    .innerJoin('users as moderator', 'moderator.id', 'log.moderator_id')
+    .leftJoin('topics', 'topics.id', 'log.topic_id')
+    .leftJoin('users as member', 'member.id', 'log.user_id')
+    .select(['log.id', 'log.action', 'moderator.username as moderator', 'topics.slug as topic_slug', 'topics.title as topic_title',
+      'log.post_id', 'member.username as member', 'log.from_value', 'log.to_value', 'log.reason', 'log.created_at'])
+  if (filter.moderator) query = query.where('moderator.username_key', '=', filter.moderator.toLowerCase())
+  if (filter.action) query = query.where('log.action', '=', filter.action)
+  if (filter.topicId !== undefined) query = query.where('log.topic_id', '=', filter.topicId)
+  return query.orderBy('log.created_at', 'desc').orderBy('log.id', 'desc').limit(filter.limit).offset(filter.offset).execute()
+}
+
+type Flag = 'locked' | 'pinned' | 'announced'
+
+export async function setTopicFlag (db: DB, topic: Topic, flag: Flag, on: boolean, act: Act): Promise<void> {
+  await db.transaction().execute(async trx => {
+    await trx.updateTable('topics').set({ [flag]: on ? 1 : 0 }).where('id', '=', topic.id).execute()
+    await logAct(trx, { ...act, topicId: topic.id })
+  })
+}
+
+async function authorsInTopic (trx: DB, topicId: number): Promise<number[]> {
+  const rows = await trx.selectFrom('posts').select('author_id').distinct().where('topic_id', '=', topicId).execute()
+  return rows.map(r => r.author_id)
+}
+
+export async function setTopicHidden (db: DB, topic: Topic, hidden: boolean, act: Act): Promise<void> {
+  await db.transaction().execute(async trx => {
+    await trx.updateTable('topics').set({
+      hidden: hidden ? 1 : 0, hidden_by: hidden ? act.moderatorId : null, hidden_reason: hidden ? act.reason || null : null
+    }).where('id', '=', topic.id).execute()
+    await recountForum(trx, topic.forum_id)
+    for (const userId of await authorsInTopic(trx, topic.id)) await recountUser(trx, userId)
+    await logAct(trx, { ...act, topicId: topic.id })
+  })
+}
+
+/** The topic keeps its URL; both forums' counts and last posts are corrected in the same transaction. */
+export async function moveTopic (db: DB, topic: Topic, toForumId: number, act: Act): Promise<void> {
+  await db.transaction().execute(async trx => {
+    await trx.updateTable('topics').set({ forum_id: toForumId }).where('id', '=', topic.id).execute()
+    await recountForum(trx, topic.forum_id)
+    await recountForum(trx, toForumId)
+    await logAct(trx, { ...act, topicId: topic.id })
+  })
+}
+
+export async function setPostState (db: DB, post: { id: number, topic_id: number, author_id: number },
+  change: { hidden?: boolean, approve?: boolean }, act: Act): Promise<void> {
+  await db.transaction().execute(async trx => {
+    if (change.hidden !== undefined) {
+      await trx.updateTable('posts').set({
+        hidden: change.hidden ? 1 : 0,
+        hidden_by: change.hidden ? act.moderatorId : null,
+        hidden_reason: change.hidden ? act.reason || null : null
+      }).where('id', '=', post.id).execute()
+    }
+    if (change.approve) await trx.updateTable('posts').set({ queued: 0 }).where('id', '=', post.id).execute()
+    const topic = await trx.selectFrom('topics').select('forum_id').where('id', '=', post.topic_id).executeTakeFirstOrThrow()
+    await recountAll(trx, { topics: [post.topic_id], forums: [topic.forum_id], users: [post.author_id] })
+    await logAct(trx, { ...act, topicId: post.topic_id, postId: post.id })
+  })
+}
+
+async function repliesOf (trx: DB, topicId: number, postIds: number[]): Promise<Array<{ id: number, author_id: number }>> {
+  if (postIds.length === 0) return []
+  return trx.selectFrom('posts').select(['id', 'author_id'])
+    .where('topic_id', '=', topicId).where('id', 'in', postIds).where('position', '>', 1).execute()
+}
+
+export class ModerationError extends Error {}
+
+/** Moves chosen replies into a new topic in the same forum; the first of them opens it. */
+export async function splitTopic (db: DB, topic: Topic, postIds: number[], title: string, act: Act): Promise<Topic> {
+  return db.transaction().execute(async trx => {
+    const moving = await repliesOf(trx, topic.id, postIds)
+    if (moving.length === 0) throw new ModerationError('moderation.choose_replies')
+    const first = await trx.selectFrom('posts').select(['id', 'author_id', 'created_at']).where('id', 'in', moving.map(p => p.id))
+      .orderBy('position').limit(1).executeTakeFirstOrThrow()
+    const slug = await uniqueSlug(slugify(title), s => isTopicSlugTaken(trx, s))
+    const created = await trx.insertInto('topics').values({
+      forum_id: topic.forum_id, slug, title, author_id: first.author_id, created_at: first.created_at, last_post_at: first.created_at
+    }).returningAll().executeTakeFirstOrThrow()
+    await trx.updateTable('posts').set({ topic_id: created.id }).where('id', 'in', moving.map(p => p.id)).execute()
+    await renumberTopic(trx, created.id, first.id)
+    await recountAll(trx, { topics: [topic.id], forums: [topic.forum_id], users: moving.map(p => p.author_id) })
+    await logAct(trx, { ...act, topicId: created.id, from: topic.slug, to: created.slug })
+    return trx.selectFrom('topics').selectAll().where('id', '=', created.id).executeTakeFirstOrThrow()
+  })
+}
+
+/** Moves chosen replies into another topic, where they take their place by time. */
+export async function mergeIntoTopic (db: DB, topic: Topic, postIds: number[], target: Topic, act: Act): Promise<void> {
+  if (target.id === topic.id) throw new ModerationError('moderation.same_topic')
+  await db.transaction().execute(async trx => {
+    const moving = await repliesOf(trx, topic.id, postIds)
+    if (moving.length === 0) throw new ModerationError('moderation.choose_replies')
+    await trx.updateTable('posts').set({ topic_id: target.id }).where('id', 'in', moving.map(p => p.id)).execute()
+    await recountAll(trx, { topics: [topic.id, target.id], forums: [topic.forum_id, target.forum_id], users: moving.map(p => p.author_id) })
+    await logAct(trx, { ...act, topicId: target.id, from: topic.slug, to: target.slug })
+  })
+}

@@ -1,0 +1,65 @@
+import type { DB } from '../db/index.js'
+import type { Resolution } from '../db/schema.js'
+import { logAct } from './moderation.js'
+
+/** A member reports a post once; a second report of the same post is a no-op. Returns whether it was new. */
+export async function reportPost (db: DB, input: { postId: number, reporterId: number, reason: string, now?: number }): Promise<boolean> {
+  const result = await db.insertInto('reports').values({
+    post_id: input.postId, reporter_id: input.reporterId, reason: input.reason, created_at: input.now ?? Date.now()
+  }).onConflict(oc => oc.columns(['post_id', 'reporter_id']).doNothing()).executeTakeFirst()
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0
+}
+
+export interface OpenReportGroup {
+  post_id: number
+  count: number
+  first_at: number
+  reasons: string
+  author: string
+  topic_slug: string
+  topic_title: string
+  body_html: string
+  hidden: number
+}
+
+/** Open reports grouped by post, the most reported first. */
+export async function listOpenReports (db: DB): Promise<OpenReportGroup[]> {
+  return db.selectFrom('reports')
+    .innerJoin('posts', 'posts.id', 'reports.post_id')
+    .innerJoin('topics', 'topics.id', 'posts.topic_id')
+    .innerJoin('users as author', 'author.id', 'posts.author_id')
+    .select(eb => [
+      'reports.post_id',
+      eb.fn.countAll<number>().as('count'),
+      eb.fn.min('reports.created_at').as('first_at'),
+      eb.fn<string>('group_concat', ['reports.reason', eb.val('\n')]).as('reasons'),
+      'author.username as author', 'topics.slug as topic_slug', 'topics.title as topic_title',
+      'posts.body_html', 'posts.hidden'
+    ])
+    .where('reports.resolved_at', 'is', null)
+    .groupBy('reports.post_id')
+    .orderBy('count', 'desc').orderBy('first_at')
+    .execute()
+}
+
+export async function countOpenReports (db: DB): Promise<number> {
+  const row = await db.selectFrom('reports').select(eb => eb.fn.count<number>('post_id').distinct().as('n'))
+    .where('resolved_at', 'is', null).executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+/** Closes every open report of a post with one decision, and logs it. */
+export async function resolveReports (db: DB, input: { postId: number, topicId: number, moderatorId: number, resolution: Resolution, now?: number }): Promise<number> {
+  const now = input.now ?? Date.now()
+  return db.transaction().execute(async trx => {
+    const result = await trx.updateTable('reports')
+      .set({ resolved_at: now, resolved_by: input.moderatorId, resolution: input.resolution })
+      .where('post_id', '=', input.postId).where('resolved_at', 'is', null)
+      .executeTakeFirst()
+    const closed = Number(result.numUpdatedRows)
+    if (closed > 0) {
+      await logAct(trx, { moderatorId: input.moderatorId, action: `report.${input.resolution}`, postId: input.postId, topicId: input.topicId, to: String(closed), now })
+    }
+    return closed
+  })
+}

@@ -1,0 +1,188 @@
+import type { FastifyInstance } from 'fastify'
+import { ensure, HttpError, notFound } from '../plugins/errors.js'
+import { can } from '../permissions.js'
+import { INDEFINITELY, type Role } from '../db/schema.js'
+import { findForumBySlug } from '../models/forums.js'
+import { findTopicBySlug } from '../models/topics.js'
+import { findPostById } from '../models/posts.js'
+import { listModerationLog, ModerationError, moveTopic, setPostState, setTopicFlag, setTopicHidden, splitTopic, mergeIntoTopic, logAct } from '../models/moderation.js'
+import { listOpenReports, resolveReports } from '../models/reports.js'
+import { findUserByUsername, ROLES, setModeratedForums, setUserRole, suspendUser } from '../models/users.js'
+import { checkReason, checkTitle, formSchema, idParams, parseId, slugParams } from '../lib/validation.js'
+import { parsePageParam } from '../lib/pagination.js'
+import { topicPageUrl } from './topics.js'
+
+interface TopicActForm { action?: string, reason?: string, forum?: string, title?: string, target?: string, posts?: string | string[] }
+interface MemberActForm { action?: string, reason?: string, role?: string, until?: string, forums?: string | string[] }
+
+const FLAGS = {
+  lock: ['locked', true], unlock: ['locked', false],
+  pin: ['pinned', true], unpin: ['pinned', false],
+  announce: ['announced', true], unannounce: ['announced', false]
+} as const
+
+const asList = (value: string | string[] | undefined): string[] => value === undefined ? [] : Array.isArray(value) ? value : [value]
+
+/** "2026-12-31" → the end of that day, Amsterdam time near enough; null when not a date. */
+function parseUntil (value: string): number | null {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return null
+  const time = Date.parse(`${value}T23:59:59Z`)
+  return Number.isNaN(time) ? null : time
+}
+
+export default async function moderationRoutes (app: FastifyInstance): Promise<void> {
+  app.post<{ Params: { slug: string }, Body: TopicActForm }>('/topic/:slug/moderate', {
+    schema: {
+      params: slugParams,
+      body: formSchema(['action', 'reason', 'forum', 'title', 'target'], ['posts'])
+    }
+  }, async (request, reply) => {
+    const topic = await findTopicBySlug(app.db, request.params.slug)
+    if (!topic) throw notFound()
+    ensure(can(request.viewer, { do: 'forum.moderate', forumId: topic.forum_id }))
+    const moderatorId = request.viewer!.id
+    const action = request.body.action ?? ''
+    const reason = (request.body.reason ?? '').trim()
+    if (checkReason(reason)) throw new HttpError(400, 'form.reason_too_long')
+    const act = { moderatorId, action: `topic.${action}`, reason }
+
+    if (action in FLAGS) {
+      const [flag, on] = FLAGS[action as keyof typeof FLAGS]
+      await setTopicFlag(app.db, topic, flag, on, { ...act, action })
+    } else if (action === 'hide' || action === 'unhide') {
+      await setTopicHidden(app.db, topic, action === 'hide', { ...act, action })
+    } else if (action === 'move') {
+      const target = await findForumBySlug(app.db, request.body.forum ?? '')
+      if (!target) throw new HttpError(400, 'moderation.unknown_forum')
+      ensure(can(request.viewer, { do: 'forum.moderate', forumId: target.id }))
+      if (target.id !== topic.forum_id) {
+        await moveTopic(app.db, topic, target.id, { ...act, action, from: topic.forum_name, to: target.name })
+      }
+    } else if (action === 'split' || action === 'merge') {
+      const postIds = asList(request.body.posts).map(parseId).filter((id): id is number => id !== null)
+      try {
+        if (action === 'split') {
+          const title = (request.body.title ?? '').trim()
+          const titleError = checkTitle(title)
+          if (titleError) throw new HttpError(400, titleError)
+          const created = await splitTopic(app.db, topic, postIds, title, { ...act, action })
+          return reply.redirect(topicPageUrl(created.slug, 1), 303)
+        }
+        const targetSlug = (request.body.target ?? '').trim().replace(/^.*\/topic\//, '').replace(/[/#?].*$/, '')
+        const target = await findTopicBySlug(app.db, targetSlug)
+        if (!target) throw new HttpError(400, 'moderation.unknown_topic')
+        ensure(can(request.viewer, { do: 'forum.moderate', forumId: target.forum_id }))
+        await mergeIntoTopic(app.db, topic, postIds, target, { ...act, action })
+        return reply.redirect(topicPageUrl(target.slug, 1), 303)
+      } catch (error) {
+        if (error instanceof ModerationError) throw new HttpError(400, error.message)
+        throw error
+      }
+    } else {
+      throw new HttpError(400, 'moderation.unknown_action')
+    }
+    return reply.redirect(topicPageUrl(topic.slug, 1), 303)
+  })
+
+  app.post<{ Params: { username: string }, Body: MemberActForm }>('/user/:username/moderate', {
+    schema: {
+      params: { type: 'object', properties: { username: { type: 'string' } }, required: ['username'] },
+      body: formSchema(['action', 'reason', 'role', 'until'], ['forums'])
+    }
+  }, async (request, reply) => {
+    const member = await findUserByUsername(app.db, request.params.username)
+    if (!member) throw notFound()
+    const viewer = request.viewer
+    const action = request.body.action ?? ''
+    const reason = (request.body.reason ?? '').trim()
+    if (checkReason(reason)) throw new HttpError(400, 'form.reason_too_long')
+    // Every branch checks the viewer's right before it logs.
+    const log = (): { moderatorId: number, userId: number, reason: string } => ({ moderatorId: viewer!.id, userId: member.id, reason })
+
+    if (action === 'suspend') {
+      ensure(can(viewer, { do: 'member.suspend', member }))
+      const untilText = (request.body.until ?? '').trim()
+      const until = untilText === '' ? INDEFINITELY : parseUntil(untilText)
+      if (until === null || until <= Date.now()) throw new HttpError(400, 'moderation.bad_date')
+      await suspendUser(app.db, member.id, until, reason || null)
+      await logAct(app.db, { ...log(), action: 'member.suspend', to: until === INDEFINITELY ? null : untilText })
+    } else if (action === 'unsuspend') {
+      ensure(can(viewer, { do: 'member.suspend', member }))
+      await suspendUser(app.db, member.id, null, null)
+      await logAct(app.db, { ...log(), action: 'member.unsuspend' })
+    } else if (action === 'role') {
+      const role = request.body.role ?? ''
+      if (!(ROLES as readonly string[]).includes(role)) throw new HttpError(400, 'moderation.unknown_role')
+      ensure(can(viewer, { do: 'member.role', member, role: role as Role }))
+      if (role !== member.role) {
+        await setUserRole(app.db, member.id, role as Role)
+        await logAct(app.db, { ...log(), action: 'member.role', from: member.role, to: role })
+      }
+    } else if (action === 'forums') {
+      ensure(can(viewer, { do: 'site.administer' }))
+      const slugs = asList(request.body.forums)
+      const forums = await Promise.all(slugs.map(slug => findForumBySlug(app.db, slug)))
+      if (forums.some(f => f === undefined)) throw new HttpError(400, 'moderation.unknown_forum')
+      await setModeratedForums(app.db, member.id, forums.map(f => f!.id))
+      await logAct(app.db, { ...log(), action: 'member.forums', to: slugs.join(', ') || null })
+    } else {
+      ensure(can(viewer, { do: 'moderation.view' }))
+      throw new HttpError(400, 'moderation.unknown_action')
+    }
+    return reply.redirect(`/user/${encodeURIComponent(member.username)}`, 303)
+  })
+
+  app.get('/moderation/queue', async (request, reply) => {
+    ensure(can(request.viewer, { do: 'moderation.view' }))
+    const queued = await app.db.selectFrom('posts')
+      .innerJoin('topics', 'topics.id', 'posts.topic_id')
+      .innerJoin('users', 'users.id', 'posts.author_id')
+      .select(['posts.id', 'posts.body_html', 'posts.created_at', 'posts.position', 'topics.slug as topic_slug',
+        'topics.title as topic_title', 'topics.forum_id', 'users.username as author'])
+      .where('posts.queued', '=', 1).where('posts.hidden', '=', 0)
+      .orderBy('posts.created_at').limit(200).execute()
+    const mine = queued.filter(post => can(request.viewer, { do: 'forum.moderate', forumId: post.forum_id }).ok)
+    return reply.page('moderation/queue', { title: app.i18n.t('moderation.queue'), posts: mine })
+  })
+
+  app.get('/moderation/reports', async (request, reply) => {
+    ensure(can(request.viewer, { do: 'moderation.view' }))
+    return reply.page('moderation/reports', { title: app.i18n.t('moderation.reports'), reports: await listOpenReports(app.db) })
+  })
+
+  app.post<{ Params: { id: string }, Body: { resolution?: string, hide?: string, reason?: string } }>('/moderation/reports/:id/resolve', {
+    schema: { params: idParams, body: formSchema(['resolution', 'hide', 'reason']) }
+  }, async (request, reply) => {
+    const id = parseId(request.params.id)
+    const post = id === null ? undefined : await findPostById(app.db, id)
+    if (!post) throw notFound()
+    ensure(can(request.viewer, { do: 'forum.moderate', forumId: post.forum_id }))
+    const resolution = request.body.resolution
+    if (resolution !== 'upheld' && resolution !== 'dismissed') throw new HttpError(400, 'moderation.unknown_action')
+    const moderatorId = request.viewer!.id
+    if (resolution === 'upheld' && request.body.hide === '1' && !post.hidden) {
+      await setPostState(app.db, post, { hidden: true }, { moderatorId, action: 'post.hide', reason: (request.body.reason ?? '').trim() })
+    }
+    await resolveReports(app.db, { postId: post.id, topicId: post.topic_id, moderatorId, resolution })
+    return reply.redirect('/moderation/reports', 303)
+  })
+
+  const LOG_PAGE = 50
+  app.get<{ Querystring: { moderator?: string, action?: string, page?: string } }>('/moderation/log', {
+    schema: { querystring: { type: 'object', properties: { moderator: { type: 'string' }, action: { type: 'string' }, page: { type: 'string' } } } }
+  }, async (request, reply) => {
+    ensure(can(request.viewer, { do: 'moderation.view' }))
+    const page = parsePageParam(request.query.page)
+    if (page === null) throw notFound()
+    const { moderator, action } = request.query
+    const entries = await listModerationLog(app.db, { moderator: moderator || undefined, action: action || undefined, limit: LOG_PAGE + 1, offset: (page - 1) * LOG_PAGE })
+    const query = (n: number): string => `/moderation/log?${new URLSearchParams({ ...(moderator ? { moderator } : {}), ...(action ? { action } : {}), page: String(n) })}`
+    return reply.page('moderation/log', {
+      title: app.i18n.t('moderation.log'),
+      entries: entries.slice(0, LOG_PAGE),
+      filter: { moderator: moderator ?? '', action: action ?? '' },
+      newer: page > 1 ? query(page - 1) : null,
+      older: entries.length > LOG_PAGE ? query(page + 1) : null
+    })
+  })
+}
