@@ -25,10 +25,17 @@ export async function buildTestApp (t: TapLike, overrides: Partial<Config> = {},
   return app
 }
 
+let visitors = 0
+
 /** A visitor with a cookie jar, who fills in forms the way a browser does: with the page's CSRF token. */
 export class Visitor {
   readonly cookies = new Map<string, string>()
-  constructor (readonly app: FastifyInstance) {}
+  /** Each visitor comes from an address of their own, as members do; rate limits are per address. */
+  readonly ip: string
+  constructor (readonly app: FastifyInstance, ip?: string) {
+    visitors++
+    this.ip = ip ?? `127.${(visitors >> 16) & 255}.${(visitors >> 8) & 255}.${visitors & 255}`
+  }
 
   private remember (response: LightMyRequestResponse): LightMyRequestResponse {
     for (const cookie of response.cookies as Array<{ name: string, value: string, maxAge?: number, expires?: Date }>) {
@@ -44,7 +51,7 @@ export class Visitor {
   }
 
   async get (url: string): Promise<LightMyRequestResponse> {
-    return this.remember(await this.app.inject({ method: 'GET', url, headers: { cookie: this.cookieHeader } }))
+    return this.remember(await this.app.inject({ method: 'GET', url, remoteAddress: this.ip, headers: { cookie: this.cookieHeader } }))
   }
 
   /** Posts exactly these fields, no token added. */
@@ -52,6 +59,7 @@ export class Visitor {
     return this.remember(await this.app.inject({
       method: 'POST',
       url,
+      remoteAddress: this.ip,
       headers: { cookie: this.cookieHeader, 'content-type': 'application/x-www-form-urlencoded', ...headers },
       payload: new URLSearchParams(fields).toString()
     }))

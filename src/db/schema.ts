@@ -133,6 +133,11 @@ export interface SettingsTable {
   value: string
 }
 
+export interface LoginFailuresTable {
+  user_id: number
+  at: number
+}
+
 export interface Database {
   users: UsersTable
   sessions: SessionsTable
@@ -145,6 +150,7 @@ export interface Database {
   reports: ReportsTable
   moderation_log: ModerationLogTable
   forum_moderators: ForumModeratorsTable
+  login_failures: LoginFailuresTable
 }
 
 export type User = Selectable<UsersTable>

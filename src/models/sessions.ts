@@ -32,3 +32,19 @@ export async function purgeExpiredSessions (db: DB, now = Date.now()): Promise<n
   const result = await db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst()
   return Number(result.numDeletedRows)
 }
+
+const HOUR = 3600_000
+
+/** Records a failed login and forgets this account's failures older than an hour. */
+export async function recordLoginFailure (db: DB, userId: number, now = Date.now()): Promise<void> {
+  await db.deleteFrom('login_failures').where('user_id', '=', userId).where('at', '<=', now - HOUR).execute()
+  await db.insertInto('login_failures').values({ user_id: userId, at: now }).execute()
+}
+
+/** Seconds until this account may try again, or 0, given at most `max` failures an hour. */
+export async function loginLockoutSeconds (db: DB, userId: number, max: number, now = Date.now()): Promise<number> {
+  const recent = await db.selectFrom('login_failures').select('at').where('user_id', '=', userId)
+    .where('at', '>', now - HOUR).orderBy('at', 'desc').limit(max).execute()
+  if (recent.length < max) return 0
+  return Math.ceil((recent[max - 1].at + HOUR - now) / 1000)
+}

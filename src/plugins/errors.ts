@@ -56,7 +56,8 @@ export default fp(async app => {
     return reply.page('errors/error', { status: 500, reason: 'error.server' }, 500)
   })
 
-  app.setNotFoundHandler(async (_request, reply) => {
+  // Probing for pages that do not exist is slowed down per address.
+  app.setNotFoundHandler({ preHandler: app.limit('not-found', 60, 60_000) }, async (_request, reply) => {
     return reply.page('errors/error', { status: 404, reason: 'error.not_found' }, 404)
   })
-}, { name: 'errors', dependencies: ['views'] })
+}, { name: 'errors', dependencies: ['views', 'security'] })

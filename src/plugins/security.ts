@@ -1,8 +1,24 @@
 import fp from 'fastify-plugin'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
+import { HttpError } from './errors.js'
 
-/** Response headers for every answer, and the rate limiter that routes opt into. */
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** An onRequest hook allowing `max` requests per client IP in each window (ms), answering 429 with Retry-After past that. */
+    limit: (name: string, max: number, windowMs: number) => (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+  }
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g
+
+export function stripControls (text: string): string {
+  return text.replace(CONTROLS, '')
+}
+
+/** Response headers for every answer, rate limits, and only the body types our forms send. */
 export default fp(async app => {
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -23,5 +39,31 @@ export default fp(async app => {
     strictTransportSecurity: app.config.baseUrl.startsWith('https:') ? { maxAge: 31536000 } : false,
     crossOriginEmbedderPolicy: false
   })
+
+  // request.ip honours X-Forwarded-For only when TRUST_PROXY is set (fastify's trustProxy).
   await app.register(rateLimit, { global: false })
+  app.decorate('limit', (name: string, max: number, windowMs: number) => {
+    // Several limits may apply to one request, so each is checked by hand rather than as the plugin's hook.
+    const check = app.createRateLimit({ max, timeWindow: windowMs, keyGenerator: request => `${name}:${request.ip}` })
+    return async (request: FastifyRequest, reply: FastifyReply) => {
+      const result = await check(request)
+      if (!result.isAllowed && result.isExceeded) {
+        reply.header('retry-after', result.ttlInSeconds)
+        throw new HttpError(429, 'error.too_many')
+      }
+    }
+  })
+
+  // NUL and other control characters (all but tab and line breaks) never belong in typed text.
+  app.addHook('preValidation', async request => {
+    const body = request.body as Record<string, unknown> | null | undefined
+    if (body === null || typeof body !== 'object') return
+    for (const [key, value] of Object.entries(body)) {
+      if (typeof value === 'string') body[key] = stripControls(value)
+      else if (Array.isArray(value)) body[key] = value.map(v => typeof v === 'string' ? stripControls(v) : v)
+    }
+  })
+
+  // Forms post url-encoded bodies; JSON and other types are refused (415) rather than half-understood.
+  app.removeContentTypeParser(['application/json', 'text/plain'])
 }, { name: 'security' })

@@ -1,9 +1,14 @@
 import type { FastifyInstance } from 'fastify'
 import { SqliteError } from 'better-sqlite3'
-import { localPath } from '../plugins/errors.js'
+import { HttpError, localPath } from '../plugins/errors.js'
+import { loginLockoutSeconds, recordLoginFailure } from '../models/sessions.js'
 import { hashPassword, verifyPassword } from '../lib/passwords.js'
 import { checkEmail, checkPassword, checkUsername, collectErrors, formSchema } from '../lib/validation.js'
 import { createUser, findUserByLogin, isEmailTaken, isUsernameTaken } from '../models/users.js'
+
+const MINUTE = 60_000
+const HOUR = 3_600_000
+const FAILURES_PER_ACCOUNT_HOUR = 100
 
 interface RegisterForm { username?: string, email?: string, password?: string }
 interface LoginForm { login?: string, password?: string, next?: string }
@@ -18,9 +23,10 @@ export default async function accountRoutes (app: FastifyInstance): Promise<void
 
   app.post<{ Body: RegisterForm }>('/register', {
     schema: { body: formSchema(['username', 'email', 'password']) },
-    config: { rateLimit: { max: 10, timeWindow: '1 hour' } }
+    onRequest: app.limit('register', 10, HOUR)
   }, async (request, reply) => {
-    const username = (request.body.username ?? '').trim()
+    // NFKC folds look-alike forms (fullwidth letters) into the plain ones the username rules allow.
+    const username = (request.body.username ?? '').normalize('NFKC').trim()
     const email = (request.body.email ?? '').trim()
     const password = request.body.password ?? ''
     const values = { username, email }
@@ -56,13 +62,20 @@ export default async function accountRoutes (app: FastifyInstance): Promise<void
 
   app.post<{ Body: LoginForm }>('/login', {
     schema: { body: formSchema(['login', 'password', 'next']) },
-    config: { rateLimit: { max: 6, timeWindow: '1 minute' } }
+    onRequest: [app.limit('login-minute', 6, MINUTE), app.limit('login-hour', 30, HOUR)]
   }, async (request, reply) => {
     const login = (request.body.login ?? '').trim()
     const password = request.body.password ?? ''
     const next = localPath(request.body.next) ?? '/'
     const user = login === '' ? undefined : await findUserByLogin(app.db, login)
+    // Guessing spread over many addresses still meets a limit per account.
+    const lockout = user ? await loginLockoutSeconds(app.db, user.id, FAILURES_PER_ACCOUNT_HOUR) : 0
+    if (lockout > 0) {
+      reply.header('retry-after', lockout)
+      throw new HttpError(429, 'error.too_many')
+    }
     const matches = await verifyPassword(password, user?.password_hash ?? await decoyHash)
+    if (user && !matches) await recordLoginFailure(app.db, user.id)
     if (!user || !matches) {
       return reply.page('accounts/login', {
         title: app.i18n.t('account.login'), form: true, values: { login, next }, errors: { login: 'form.login_failed' }
