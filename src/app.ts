@@ -33,6 +33,13 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   })
   app.decorate('config', config)
 
+  // While closing, answers still in flight end their keep-alive connection, so close() need not wait for idle clients.
+  let closing = false
+  app.addHook('preClose', async () => { closing = true })
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close')
+  })
+
   await app.register(database)
   await app.register(security)
   await app.register(formbody, { bodyLimit: BODY_LIMIT })

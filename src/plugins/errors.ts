@@ -46,6 +46,18 @@ export default fp(async app => {
     if (error.code !== undefined && CSRF_ERRORS.has(error.code)) {
       return reply.page('errors/error', { status: 403, reason: 'error.csrf' }, 403)
     }
+    if (error.code === 'SQLITE_FULL' || error.code === 'SQLITE_BUSY') {
+      // The disk is full (or the database stayed locked): nothing was stored; it works again once there is room.
+      request.log.error({ err: error }, 'storage unavailable')
+      reply.header('retry-after', 60)
+      const reason = error.code === 'SQLITE_FULL' ? 'error.storage_full' : 'error.busy'
+      // Nothing a member typed is lost: a post comes back in a form that sends it again.
+      const typed = request.method === 'POST' ? request.body as { title?: unknown, body?: unknown } | undefined : undefined
+      if (typeof typed?.body === 'string') {
+        return reply.page('errors/retry', { status: 503, reason, action: request.url, values: typed, hasTitle: typeof typed.title === 'string' }, 503)
+      }
+      return reply.page('errors/error', { status: 503, reason }, 503)
+    }
     const status = error.statusCode ?? 500
     if (status >= 400 && status < 500) {
       request.log.info({ err: error }, 'client error')
@@ -53,7 +65,7 @@ export default fp(async app => {
       return reply.page('errors/error', { status, reason }, status)
     }
     request.log.error({ err: error }, 'request failed')
-    return reply.page('errors/error', { status: 500, reason: 'error.server' }, 500)
+    return reply.page('errors/error', { status: 500, reason: 'error.server', requestId: request.id }, 500)
   })
 
   // Probing for pages that do not exist is slowed down per address.

@@ -112,10 +112,14 @@ async function growTopic (app: FastifyInstance, slug: string, total: number): Pr
     const topic = await trx.selectFrom('topics').selectAll().where('slug', '=', slug).executeTakeFirstOrThrow()
     const rows = []
     for (let position = 2; position <= total; position++) {
-      rows.push({ topic_id: topic.id, author_id: topic.author_id, position, body_md: `Reactie ${position}`, body_html: `<p>Reactie ${position}</p>`, created_at: topic.created_at + position })
+      rows.push({
+        topic_id: topic.id, author_id: topic.author_id, position, visible_position: position,
+        body_md: `Reactie ${position}`, body_html: `<p>Reactie ${position}</p>`, created_at: topic.created_at + position
+      })
     }
     for (let i = 0; i < rows.length; i += 500) await trx.insertInto('posts').values(rows.slice(i, i + 500)).execute()
-    await trx.updateTable('topics').set({ post_count: total, reply_count: total - 1 }).where('id', '=', topic.id).execute()
+    await trx.updateTable('topics').set({ post_count: total, visible_post_count: total, reply_count: total - 1 })
+      .where('id', '=', topic.id).execute()
   })
   const posts = await app.db.selectFrom('posts').select('id').orderBy('position').execute()
   return posts.map(p => p.id)

@@ -118,3 +118,20 @@ t.test('editing a reply does not rename its topic', async t => {
   const row = await app.db.selectFrom('topics').select(['title', 'slug']).where('id', '=', topic.id).executeTakeFirstOrThrow()
   t.same(row, { title: 'Een vraag over verlof', slug: topic.slug }, 'title and slug unchanged')
 })
+
+t.test('a new title with the same slug keeps the topic where it is', async t => {
+  const app = await buildTestApp(t)
+  const forum = await makeForum(app)
+  const annaMember = await makeMember(app, 'anna')
+  await makeTopic(app, { forumId: forum.id, author: annaMember, title: 'Verlof' })
+  const { topic, ids } = await makeTopic(app, { forumId: forum.id, author: annaMember, title: 'Verlof', now: Date.now() - 60_000 })
+  t.equal(topic.slug, 'verlof-2')
+  const anna = new Visitor(app)
+  await anna.login('anna', PASSWORD)
+  for (const title of ['Verlof!', 'verlof']) {
+    const res = await anna.submit(`/post/${ids[0]}/edit`, `/post/${ids[0]}/edit`, { title, body: 'Eerste bericht' })
+    t.equal(res.headers.location, `/topic/verlof-2/page/1#post-${ids[0]}`, `"${title}" slugifies to "verlof": the topic stays at verlof-2`)
+  }
+  const row = await app.db.selectFrom('topics').select(['title', 'slug']).where('id', '=', topic.id).executeTakeFirstOrThrow()
+  t.same(row, { title: 'verlof', slug: 'verlof-2' }, 'the title changed, the slug did not')
+})

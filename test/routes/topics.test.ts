@@ -79,6 +79,11 @@ t.test('guests are asked to log in where the reply form would be', async t => {
     t.equal(href, `/login?next=${encodeURIComponent(path)}`, `${path}: the login link comes back to the topic`)
     t.notMatch(res.body, `action="/topic/${topic.slug}/reply"`, `${path}: no reply form`)
   }
+  const loginForm = await guest.get(`/login?next=${encodeURIComponent(`/topic/${topic.slug}/page/2`)}`)
+  const next = decodeEntities(/name="next" value="([^"]*)"/.exec(loginForm.body)?.[1] ?? '')
+  t.equal(next, `/topic/${topic.slug}/page/2`, 'the login form carries the way back')
+  const login = await guest.submit('/login', '/login', { login: 'anna', password: PASSWORD, next })
+  t.equal(login.headers.location, `/topic/${topic.slug}/page/2`, 'after login the member is back at the topic')
 })
 
 t.test('members see the reply form and no guest notice', async t => {
@@ -93,12 +98,17 @@ t.test('members see the reply form and no guest notice', async t => {
 
 t.test('hidden posts are absent for members and greyed out for moderators', async t => {
   const { app, ids, visitor, url } = await setup(t, 3)
-  await app.db.updateTable('posts').set({ hidden: 1 }).where('id', '=', ids[1]).execute()
-  t.same(postIds((await new Visitor(app).get(url)).body), [ids[0], ids[2]], 'a guest does not see the hidden post')
-  t.same(postIds((await visitor.get(url)).body), [ids[0], ids[2]], 'a member does not see the hidden post')
   await makeMember(app, 'mod', 'moderator')
   const mod = new Visitor(app)
   await mod.login('mod', PASSWORD)
+  const hide = await mod.submit(url, `/post/${ids[1]}/moderate`, { action: 'hide', reason: 'Off-topic' })
+  t.equal(hide.statusCode, 303, 'a moderator hides a post')
+  for (const [who, viewer] of [['a guest', new Visitor(app)], ['a member', visitor]] as const) {
+    const page = await viewer.get(url)
+    t.same(postIds(page.body), [ids[0], ids[2]], `${who} does not see the hidden post`)
+    t.equal(textOfClass(page.body, 'pagination-count'), '2 berichten aan het bekijken - 1 tot 2 (van in totaal 2)', `${who} counts the visible posts`)
+    t.equal((await viewer.get(`/post/${ids[1]}`)).statusCode, 404, `${who} gets 404 for its permalink`)
+  }
   const page = await mod.get(url)
   t.same(postIds(page.body), ids, 'a moderator sees it')
   t.match(page.body, `<article id="post-${ids[1]}" class="post post-hidden">`, 'marked as hidden')
