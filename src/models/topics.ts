@@ -12,16 +12,21 @@ export interface TopicListItem extends Topic {
   last_author: string | null
 }
 
-export async function listTopicsInForum (db: DB, forumId: number, page: { offset: number, limit: number }): Promise<TopicListItem[]> {
+/** Topics as a forum page lists them, with their author and last poster; only those members may see. */
+function listedTopics (db: DB) {
   return db.selectFrom('topics')
     .innerJoin('users as author', 'author.id', 'topics.author_id')
     .leftJoin('posts as last', 'last.id', 'topics.last_post_id')
     .leftJoin('users as last_author', 'last_author.id', 'last.author_id')
     .selectAll('topics')
     .select(['author.username as author', 'last_author.username as last_author'])
-    .where('topics.forum_id', '=', forumId)
     .where('topics.hidden', '=', 0)
     .where('topics.visible_post_count', '>', 0)
+}
+
+export async function listTopicsInForum (db: DB, forumId: number, page: { offset: number, limit: number }): Promise<TopicListItem[]> {
+  return listedTopics(db)
+    .where('topics.forum_id', '=', forumId)
     .orderBy('topics.announced', 'desc').orderBy('topics.pinned', 'desc')
     .orderBy('topics.last_post_at', 'desc').orderBy('topics.id', 'desc')
     .offset(page.offset).limit(page.limit)
@@ -30,16 +35,9 @@ export async function listTopicsInForum (db: DB, forumId: number, page: { offset
 
 /** Announcements are pinned in every forum: these are the ones from other forums. */
 export async function listAnnouncementsElsewhere (db: DB, forumId: number): Promise<TopicListItem[]> {
-  return db.selectFrom('topics')
-    .innerJoin('users as author', 'author.id', 'topics.author_id')
-    .leftJoin('posts as last', 'last.id', 'topics.last_post_id')
-    .leftJoin('users as last_author', 'last_author.id', 'last.author_id')
-    .selectAll('topics')
-    .select(['author.username as author', 'last_author.username as last_author'])
+  return listedTopics(db)
     .where('topics.announced', '=', 1)
     .where('topics.forum_id', '!=', forumId)
-    .where('topics.hidden', '=', 0)
-    .where('topics.visible_post_count', '>', 0)
     .orderBy('topics.last_post_at', 'desc')
     .execute()
 }
