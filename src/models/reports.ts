@@ -14,7 +14,7 @@ export interface OpenReportGroup {
   post_id: number
   count: number
   first_at: number
-  reasons: string
+  reasons: string[]
   author: string
   topic_slug: string
   topic_title: string
@@ -24,7 +24,7 @@ export interface OpenReportGroup {
 
 /** Open reports grouped by post, the most reported first. */
 export async function listOpenReports (db: DB): Promise<OpenReportGroup[]> {
-  return db.selectFrom('reports')
+  const rows = await db.selectFrom('reports')
     .innerJoin('posts', 'posts.id', 'reports.post_id')
     .innerJoin('topics', 'topics.id', 'posts.topic_id')
     .innerJoin('users as author', 'author.id', 'posts.author_id')
@@ -32,7 +32,7 @@ export async function listOpenReports (db: DB): Promise<OpenReportGroup[]> {
       'reports.post_id',
       eb.fn.countAll<number>().as('count'),
       eb.fn.min('reports.created_at').as('first_at'),
-      eb.fn<string>('group_concat', ['reports.reason', eb.val('\n')]).as('reasons'),
+      eb.fn<string>('json_group_array', ['reports.reason']).as('reasons'),
       'author.username as author', 'topics.slug as topic_slug', 'topics.title as topic_title',
       'posts.body_html', 'posts.hidden'
     ])
@@ -40,6 +40,7 @@ export async function listOpenReports (db: DB): Promise<OpenReportGroup[]> {
     .groupBy('reports.post_id')
     .orderBy('count', 'desc').orderBy('first_at')
     .execute()
+  return rows.map(row => ({ ...row, reasons: JSON.parse(row.reasons) as string[] }))
 }
 
 export async function countOpenReports (db: DB): Promise<number> {

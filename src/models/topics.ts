@@ -131,13 +131,11 @@ export async function createTopic (db: DB, input: NewTopic): Promise<{ topic: To
 
 /** A new title gets a new slug; the old one is kept so old links answer with a redirect. */
 export async function renameTopic (trx: DB, topic: Topic, title: string): Promise<string> {
-  if (title === topic.title) return topic.slug
-  let slug = topic.slug
   const wanted = slugify(title)
-  if (wanted !== topic.slug) {
-    // The topic's own former slugs are free for it to take back.
-    await trx.deleteFrom('topic_slugs').where('topic_id', '=', topic.id).where('slug', '=', wanted).execute()
-    slug = await uniqueSlug(wanted, s => isTopicSlugTaken(trx, s))
+  // The topic's own former slugs are free for it to take back, and its current one is its own.
+  await trx.deleteFrom('topic_slugs').where('topic_id', '=', topic.id).where('slug', '=', wanted).execute()
+  const slug = await uniqueSlug(wanted, async s => s !== topic.slug && await isTopicSlugTaken(trx, s))
+  if (slug !== topic.slug) {
     await trx.insertInto('topic_slugs').values({ slug: topic.slug, topic_id: topic.id })
       .onConflict(oc => oc.column('slug').doNothing()).execute()
   }

@@ -23,11 +23,15 @@ const FLAGS = {
 
 const asList = (value: string | string[] | undefined): string[] => value === undefined ? [] : Array.isArray(value) ? value : [value]
 
-/** "2026-12-31" → the end of that day, Amsterdam time near enough; null when not a date. */
+/** "2026-12-31" → the last second of that day in Amsterdam; null when not a date. */
 function parseUntil (value: string): number | null {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return null
-  const time = Date.parse(`${value}T23:59:59Z`)
-  return Number.isNaN(time) ? null : time
+  const utc = Date.parse(`${value}T23:59:59Z`)
+  if (Number.isNaN(utc)) return null
+  const zone = new Intl.DateTimeFormat('en', { timeZone: 'Europe/Amsterdam', timeZoneName: 'longOffset' })
+    .formatToParts(utc).find(part => part.type === 'timeZoneName')?.value ?? 'GMT'
+  const [, sign, hours, minutes] = /GMT([+-])(\d\d):(\d\d)/.exec(zone) ?? [, '+', '00', '00']
+  return utc - (sign === '-' ? -1 : 1) * (Number(hours) * 60 + Number(minutes)) * 60_000
 }
 
 export default async function moderationRoutes (app: FastifyInstance): Promise<void> {

@@ -100,7 +100,9 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
   app.post<{ Params: SlugPage, Body: { body?: string } }>('/topic/:slug/reply', {
     schema: { params: slugParams, body: formSchema(['body']) }
   }, async (request, reply) => {
-    const topic = await findTopicBySlug(app.db, request.params.slug)
+    // A reply sent to a topic renamed meanwhile still lands: nothing typed is lost.
+    const slug = request.params.slug
+    const topic = await findTopicBySlug(app.db, slug) ?? await findTopicBySlug(app.db, await findRenamedTopicSlug(app.db, slug) ?? '')
     if (!topic || !canSeeTopic(request.viewer, topic)) throw notFound()
     ensure(can(request.viewer, { do: 'topic.reply', topic }))
     const viewer = request.viewer!

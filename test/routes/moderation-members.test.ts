@@ -140,7 +140,7 @@ t.test('roles: moderators set lid and bijdrager, the beheerder appoints moderato
 })
 
 t.test('a moderator limited to one forum moderates only there', async t => {
-  const { app, url, noordUrl } = await setup(t)
+  const { app, url, noordUrl, there } = await setup(t)
   const baas = await loggedIn(app, 'baas')
   const mod = await loggedIn(app, 'mod')
   t.equal((await mod.submit('/user/mod2', '/user/mod2/moderate', { action: 'forums', forums: 'algemeen' })).statusCode, 403, 'only the beheerder')
@@ -156,6 +156,12 @@ t.test('a moderator limited to one forum moderates only there', async t => {
   t.equal((await mod.submit(noordUrl, `${noordUrl}/moderate`, { action: 'lock' })).statusCode, 403, 'refused in Regio Noord')
   t.equal((await mod.submit(url, `${url}/moderate`, { action: 'move', forum: 'regio-noord' })).statusCode, 403, 'cannot move a topic there')
   t.same((await app.db.selectFrom('topics').select(['slug', 'locked']).orderBy('id').execute()).map(r => r.locked), [1, 0])
+  const jan = await loggedIn(app, 'jan')
+  t.equal((await jan.submit(noordUrl, `/post/${there.ids[0]}/report`, { reason: 'Dubbel gepost' })).statusCode, 303)
+  const reports = await mod.get('/moderation/reports')
+  t.equal(reports.statusCode, 200)
+  t.notOk(reports.body.includes(`/post/${there.ids[0]}`), 'reports from Regio Noord are not on their reports page')
+  t.equal((await mod.submit('/moderation/reports', `/moderation/reports/${there.ids[0]}/resolve`, { resolution: 'dismissed' })).statusCode, 403, 'nor theirs to resolve')
 
   const token = csrfToken((await baas.get('/user/mod')).body)!
   const both = await app.inject({
