@@ -14,6 +14,7 @@ import postRoutes from './routes/posts.js'
 import accountRoutes from './routes/accounts.js'
 import userRoutes from './routes/users.js'
 import moderationRoutes from './routes/moderation.js'
+import adminRoutes from './routes/admin.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -54,5 +55,6 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   await app.register(accountRoutes)
   await app.register(userRoutes)
   await app.register(moderationRoutes)
+  await app.register(adminRoutes)
   return app
 }

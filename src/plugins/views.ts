@@ -70,6 +70,6 @@ export default fp(async app => {
     const suspension = isSuspended(viewer)
       ? { until: viewer!.suspended_until === INDEFINITELY ? null : i18n.date(viewer!.suspended_until!), reason: viewer!.suspended_reason }
       : null
-    return this.view(template, { ...data, title, viewer, csrf, path: request.url, canonical: app.config.baseUrl + request.url.split('?')[0], suspension, isModerator: hasRole(viewer, 'moderator') })
+    return this.view(template, { ...data, title, viewer, csrf, path: request.url, canonical: app.config.baseUrl + request.url.split('?')[0], suspension, isModerator: hasRole(viewer, 'moderator'), isBeheerder: hasRole(viewer, 'beheerder') })
   })
 }, { name: 'views', dependencies: ['session'] })

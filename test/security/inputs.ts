@@ -71,6 +71,8 @@ export const VALUES: ReadonlyArray<readonly [name: string, value: string]> = [
   ['format string', '%s%s%s%n%x%d'],
   ['__proto__ as a value', '__proto__'],
   ['constructor as a value', 'constructor'],
+  ['an inherited method name', 'toString'],
+  ['hasOwnProperty as a value', 'hasOwnProperty'],
   ['json', '{"__proto__":{"role":"beheerder"},"role":"beheerder"}'],
   // Numbers where strings are expected
   ['zero', '0'],
