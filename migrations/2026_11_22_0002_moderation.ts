@@ -3,6 +3,8 @@ import { type Kysely, sql } from 'kysely'
 // Frozen in time: never import application code here.
 export async function up (db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('topics').addColumn('announced', 'integer', c => c.notNull().defaultTo(0)).execute()
+  // A topic whose opening post waits for approval is out of sight, replies and all.
+  await db.schema.alterTable('topics').addColumn('queued', 'integer', c => c.notNull().defaultTo(0)).execute()
   await db.schema.alterTable('topics').addColumn('visible_post_count', 'integer', c => c.notNull().defaultTo(0)).execute()
   await db.schema.alterTable('topics').addColumn('hidden_by', 'integer', c => c.references('users.id').onDelete('set null')).execute()
   await db.schema.alterTable('topics').addColumn('hidden_reason', 'text').execute()
@@ -73,6 +75,6 @@ export async function down (db: Kysely<any>): Promise<void> {
   await db.schema.dropIndex('posts_queued').execute()
   await db.schema.dropIndex('posts_topic_visible_position').execute()
   for (const column of ['hidden_reason', 'hidden_by', 'queued', 'visible_position']) await db.schema.alterTable('posts').dropColumn(column).execute()
-  for (const column of ['hidden_reason', 'hidden_by', 'visible_post_count', 'announced']) await db.schema.alterTable('topics').dropColumn(column).execute()
+  for (const column of ['hidden_reason', 'hidden_by', 'visible_post_count', 'queued', 'announced']) await db.schema.alterTable('topics').dropColumn(column).execute()
   await db.schema.alterTable('users').dropColumn('last_post_at').execute()
 }

@@ -1,10 +1,11 @@
-import fastify, { type FastifyInstance } from 'fastify'
+import fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import formbody from '@fastify/formbody'
 import staticFiles from '@fastify/static'
 import type { Config } from './config.js'
 import { projectPath } from './lib/paths.js'
+import { translator } from './lib/i18n.js'
 import database from './plugins/database.js'
-import security from './plugins/security.js'
+import security, { cspHeader } from './plugins/security.js'
 import session from './plugins/session.js'
 import views from './plugins/views.js'
 import errors from './plugins/errors.js'
@@ -30,7 +31,20 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: BODY_LIMIT,
     trustProxy: config.trustProxy,
-    routerOptions: { ignoreTrailingSlash: true }
+    routerOptions: { ignoreTrailingSlash: true },
+    // A URL fastify cannot even route (bad percent-encoding) is answered before any plugin runs:
+    // a plain page in the forum's language, not the framework's JSON.
+    frameworkErrors: (error, request, untypedReply) => {
+      request.log.info({ err: error }, 'unroutable request')
+      const reply = untypedReply as unknown as FastifyReply
+      const i18n = translator(config.locale)
+      reply.header('content-security-policy', cspHeader())
+      reply.header('x-content-type-options', 'nosniff')
+      reply.header('referrer-policy', 'same-origin')
+      reply.code(400).type('text/html; charset=utf-8').send(`<!doctype html><html lang="${config.locale}"><meta charset="utf-8">` +
+        `<title>${i18n.t('error.title_400')}</title><h1>${i18n.t('error.title_400')}</h1><p>${i18n.t('error.bad_request')}</p>` +
+        `<p><a href="/">${i18n.t('nav.home')}</a></p></html>`)
+    }
   })
   app.decorate('config', config)
 

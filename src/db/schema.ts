@@ -60,6 +60,8 @@ export interface TopicsTable {
   last_post_at: number
   /** Pinned at the top of every forum. */
   announced: Generated<number>
+  /** The opening post waits for approval: only its author and moderators see the topic. */
+  queued: Generated<number>
   hidden_by: number | null
   hidden_reason: string | null
 }

@@ -67,7 +67,8 @@ export function translator (locale: Locale): Translator {
     for (const [unit, size] of steps) {
       if (Math.abs(seconds) >= size) return relatives.format(Math.trunc(seconds / size), unit)
     }
-    return lookup('time.just_now')
+    // The last minute is "just now"; a moment ahead (a wait) is counted in seconds.
+    return seconds > 0 ? relatives.format(seconds, 'second') : lookup('time.just_now')
   }
 
   const made: Translator = {

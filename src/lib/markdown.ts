@@ -50,7 +50,7 @@ function mentionTokens (tokens: Token[]): MentionToken[] {
 
 /** Lower-cased names mentioned with @name outside code and links. */
 export function findMentions (source: string): string[] {
-  return [...new Set(mentionTokens(marked.lexer(source)).map(token => token.name))]
+  return [...new Set(mentionTokens(lex(source)).map(token => token.name))]
 }
 
 export interface RenderOptions {
@@ -101,9 +101,34 @@ export function sanitizePostHtml (html: string, trusted: boolean): string {
   return sanitizeHtml(sanitizeHtml(html, options), options)
 }
 
+const MAX_NESTING = 16
+const CONTAINER_PREFIX = /^[ \t]*(?:(?:>|[-+*]|\d{1,9}[.)])[ \t]*)+/
+const CONTAINER_MARKER = /(?:>|[-+*]|\d{1,9}[.)])[ \t]*/g
+
+/**
+ * Quotes and lists nested thousands deep on one line ("> > > …", "- - - …") exhaust the
+ * parser's stack; nobody writes more than a few levels, so deeper markers become text.
+ */
+export function limitNesting (source: string): string {
+  let inFence = false
+  return source.split('\n').map(line => {
+    if (/^[ \t]{0,3}(?:```|~~~)/.test(line)) inFence = !inFence
+    if (inFence) return line
+    const prefix = CONTAINER_PREFIX.exec(line)?.[0]
+    const markers = prefix?.match(CONTAINER_MARKER)
+    if (!prefix || !markers || markers.length <= MAX_NESTING) return line
+    const kept = prefix.slice(0, prefix.length - markers.slice(MAX_NESTING).join('').length)
+    return kept + line.slice(kept.length).replace(/[>*+-]|(?<=\d)[.)]/g, ch => `\\${ch}`)
+  }).join('\n')
+}
+
+function lex (source: string): Token[] {
+  return marked.lexer(limitNesting(source))
+}
+
 /** Markdown → safe HTML, done once when a post is written. */
 export function renderPost (source: string, options: RenderOptions): string {
-  const tokens = marked.lexer(source)
+  const tokens = lex(source)
   for (const mention of mentionTokens(tokens)) mention.username = options.members.get(mention.name) ?? null
   return sanitizePostHtml(marked.parser(tokens), options.trusted)
 }

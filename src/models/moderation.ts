@@ -103,33 +103,48 @@ export async function setPostState (db: DB, post: { id: number, topic_id: number
         hidden_reason: change.hidden ? act.reason || null : null
       }).where('id', '=', post.id).execute()
     }
-    if (change.approve) await trx.updateTable('posts').set({ queued: 0 }).where('id', '=', post.id).execute()
     const topic = await trx.selectFrom('topics').select('forum_id').where('id', '=', post.topic_id).executeTakeFirstOrThrow()
-    await recountAll(trx, { topics: [post.topic_id], forums: [topic.forum_id], users: [post.author_id] })
+    const authors = [post.author_id]
+    if (change.approve) {
+      const approved = await trx.updateTable('posts').set({ queued: 0 }).where('id', '=', post.id).returning('position').executeTakeFirstOrThrow()
+      if (approved.position === 1) {
+        // Approving the opening post brings the topic, with its replies, into sight.
+        await trx.updateTable('topics').set({ queued: 0 }).where('id', '=', post.topic_id).execute()
+        authors.push(...await authorsInTopic(trx, post.topic_id))
+      }
+    }
+    await recountAll(trx, { topics: [post.topic_id], forums: [topic.forum_id], users: authors })
     await logAct(trx, { ...act, topicId: post.topic_id, postId: post.id })
   })
 }
 
+export class ModerationError extends Error {}
+
+/** The chosen posts of a topic, which must be replies: the opening post stays with its topic. */
 async function repliesOf (trx: DB, topicId: number, postIds: number[]): Promise<Array<{ id: number, author_id: number }>> {
-  if (postIds.length === 0) return []
-  return trx.selectFrom('posts').select(['id', 'author_id'])
-    .where('topic_id', '=', topicId).where('id', 'in', postIds).where('position', '>', 1).execute()
+  if (postIds.length === 0) throw new ModerationError('moderation.choose_replies')
+  const posts = await trx.selectFrom('posts').select(['id', 'author_id', 'position'])
+    .where('topic_id', '=', topicId).where('id', 'in', postIds).execute()
+  if (posts.length === 0 || posts.some(post => post.position === 1)) throw new ModerationError('moderation.choose_replies')
+  return posts
 }
 
-export class ModerationError extends Error {}
+/** Moves posts to another topic; positions go negative until the topic is renumbered, clear of its own. */
+async function movePosts (trx: DB, postIds: number[], topicId: number): Promise<void> {
+  await trx.updateTable('posts').set(eb => ({ topic_id: topicId, position: eb.neg(eb.ref('id')) })).where('id', 'in', postIds).execute()
+}
 
 /** Moves chosen replies into a new topic in the same forum; the first of them opens it. */
 export async function splitTopic (db: DB, topic: Topic, postIds: number[], title: string, act: Act): Promise<Topic> {
   return db.transaction().execute(async trx => {
     const moving = await repliesOf(trx, topic.id, postIds)
-    if (moving.length === 0) throw new ModerationError('moderation.choose_replies')
     const first = await trx.selectFrom('posts').select(['id', 'author_id', 'created_at']).where('id', 'in', moving.map(p => p.id))
       .orderBy('position').limit(1).executeTakeFirstOrThrow()
     const slug = await uniqueSlug(slugify(title), s => isTopicSlugTaken(trx, s))
     const created = await trx.insertInto('topics').values({
       forum_id: topic.forum_id, slug, title, author_id: first.author_id, created_at: first.created_at, last_post_at: first.created_at
     }).returningAll().executeTakeFirstOrThrow()
-    await trx.updateTable('posts').set({ topic_id: created.id }).where('id', 'in', moving.map(p => p.id)).execute()
+    await movePosts(trx, moving.map(p => p.id), created.id)
     await renumberTopic(trx, created.id, first.id)
     await recountAll(trx, { topics: [topic.id], forums: [topic.forum_id], users: moving.map(p => p.author_id) })
     await logAct(trx, { ...act, topicId: created.id, from: topic.slug, to: created.slug })
@@ -142,8 +157,7 @@ export async function mergeIntoTopic (db: DB, topic: Topic, postIds: number[], t
   if (target.id === topic.id) throw new ModerationError('moderation.same_topic')
   await db.transaction().execute(async trx => {
     const moving = await repliesOf(trx, topic.id, postIds)
-    if (moving.length === 0) throw new ModerationError('moderation.choose_replies')
-    await trx.updateTable('posts').set({ topic_id: target.id }).where('id', 'in', moving.map(p => p.id)).execute()
+    await movePosts(trx, moving.map(p => p.id), target.id)
     await recountAll(trx, { topics: [topic.id, target.id], forums: [topic.forum_id, target.forum_id], users: moving.map(p => p.author_id) })
     await logAct(trx, { ...act, topicId: target.id, from: topic.slug, to: target.slug })
   })

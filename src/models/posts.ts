@@ -152,6 +152,7 @@ export async function listRecentPostsByUser (db: DB, userId: number, limit: numb
     .where('posts.author_id', '=', userId)
     .where('posts.visible_position', 'is not', null)
     .where('topics.hidden', '=', 0)
+    .where('topics.queued', '=', 0)
     .orderBy('posts.created_at', 'desc').orderBy('posts.id', 'desc')
     .limit(limit)
     .execute()

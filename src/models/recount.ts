@@ -9,8 +9,9 @@ import type { DB } from '../db/index.js'
 
 /** Positions 1..n with the opening post first, then by time; visible positions over visible posts. */
 export async function renumberTopic (trx: DB, topicId: number, openingPostId?: number): Promise<void> {
+  // Posts just moved in carry negative positions; the opener is the topic's own first post.
   const opener = openingPostId ?? (await trx.selectFrom('posts').select('id').where('topic_id', '=', topicId)
-    .orderBy('position').limit(1).executeTakeFirst())?.id ?? 0
+    .where('position', '>', 0).orderBy('position').limit(1).executeTakeFirst())?.id ?? 0
   // Negative first, so the unique (topic_id, position) index never sees two rows on one number.
   await sql`update posts set position = -id where topic_id = ${topicId}`.execute(trx)
   await sql`
@@ -30,7 +31,7 @@ export async function renumberTopic (trx: DB, topicId: number, openingPostId?: n
     update topics set
       post_count = (select count(*) from posts where topic_id = ${topicId}),
       visible_post_count = (select count(*) from posts where topic_id = ${topicId} and visible_position is not null),
-      reply_count = max(0, (select count(*) from posts where topic_id = ${topicId} and visible_position is not null) - 1),
+      reply_count = (select count(*) from posts where topic_id = ${topicId} and visible_position is not null and position > 1),
       last_post_id = (select id from posts where topic_id = ${topicId} and visible_position is not null order by visible_position desc limit 1),
       last_post_at = coalesce((select created_at from posts where topic_id = ${topicId} and visible_position is not null order by visible_position desc limit 1), created_at)
     where id = ${topicId}`.execute(trx)
@@ -40,9 +41,9 @@ export async function renumberTopic (trx: DB, topicId: number, openingPostId?: n
 export async function recountForum (trx: DB, forumId: number): Promise<void> {
   await sql`
     update forums set
-      topic_count = (select count(*) from topics where forum_id = ${forumId} and hidden = 0 and visible_post_count > 0),
-      post_count = (select coalesce(sum(visible_post_count), 0) from topics where forum_id = ${forumId} and hidden = 0),
-      last_post_id = (select last_post_id from topics where forum_id = ${forumId} and hidden = 0 and visible_post_count > 0
+      topic_count = (select count(*) from topics where forum_id = ${forumId} and hidden = 0 and queued = 0 and visible_post_count > 0),
+      post_count = (select coalesce(sum(visible_post_count), 0) from topics where forum_id = ${forumId} and hidden = 0 and queued = 0),
+      last_post_id = (select last_post_id from topics where forum_id = ${forumId} and hidden = 0 and queued = 0 and visible_post_count > 0
                       order by last_post_at desc, id desc limit 1)
     where id = ${forumId}`.execute(trx)
 }
@@ -52,7 +53,7 @@ export async function recountUser (trx: DB, userId: number): Promise<void> {
   await sql`
     update users set post_count = (
       select count(*) from posts join topics on topics.id = posts.topic_id
-      where posts.author_id = ${userId} and posts.visible_position is not null and topics.hidden = 0)
+      where posts.author_id = ${userId} and posts.visible_position is not null and topics.hidden = 0 and topics.queued = 0)
     where id = ${userId}`.execute(trx)
 }
 

@@ -20,6 +20,7 @@ export interface OpenReportGroup {
   topic_title: string
   body_html: string
   hidden: number
+  forum_id: number
 }
 
 /** Open reports grouped by post, the most reported first. */
@@ -34,7 +35,7 @@ export async function listOpenReports (db: DB): Promise<OpenReportGroup[]> {
       eb.fn.min('reports.created_at').as('first_at'),
       eb.fn<string>('json_group_array', ['reports.reason']).as('reasons'),
       'author.username as author', 'topics.slug as topic_slug', 'topics.title as topic_title',
-      'posts.body_html', 'posts.hidden'
+      'posts.body_html', 'posts.hidden', 'topics.forum_id'
     ])
     .where('reports.resolved_at', 'is', null)
     .groupBy('reports.post_id')

@@ -21,6 +21,7 @@ function listedTopics (db: DB) {
     .selectAll('topics')
     .select(['author.username as author', 'last_author.username as last_author'])
     .where('topics.hidden', '=', 0)
+    .where('topics.queued', '=', 0)
     .where('topics.visible_post_count', '>', 0)
 }
 
@@ -85,8 +86,8 @@ export async function recordNewPost (trx: DB, post: Post, forumId: number, isFir
     last_post_id: post.id,
     last_post_at: post.created_at
   })).where('id', '=', post.topic_id).execute()
-  const topic = await trx.selectFrom('topics').select('hidden').where('id', '=', post.topic_id).executeTakeFirstOrThrow()
-  if (topic.hidden) return
+  const topic = await trx.selectFrom('topics').select(['hidden', 'queued']).where('id', '=', post.topic_id).executeTakeFirstOrThrow()
+  if (topic.hidden || topic.queued) return
   await trx.updateTable('forums').set(eb => ({
     post_count: eb('post_count', '+', 1),
     topic_count: isFirstPost ? eb('topic_count', '+', 1) : eb.ref('topic_count'),
@@ -112,7 +113,7 @@ export async function createTopic (db: DB, input: NewTopic): Promise<{ topic: To
   return db.transaction().execute(async trx => {
     const slug = await uniqueSlug(slugify(input.title), s => isTopicSlugTaken(trx, s))
     const topic = await trx.insertInto('topics').values({
-      forum_id: input.forumId, slug, title: input.title, author_id: input.authorId, created_at: now, last_post_at: now
+      forum_id: input.forumId, slug, title: input.title, author_id: input.authorId, created_at: now, last_post_at: now, queued: input.queued ? 1 : 0
     }).returningAll().executeTakeFirstOrThrow()
     const post = await trx.insertInto('posts').values({
       topic_id: topic.id,

@@ -73,7 +73,7 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
     const prepared = await preparePost(app, viewer, body, true)
     if (!prepared.ok) {
       reply.header('retry-after', prepared.waitSeconds)
-      return newTopicPage(reply, forum, request.body, { body: app.i18n.t('form.wait', { seconds: prepared.waitSeconds }) }, 429)
+      return newTopicPage(reply, forum, request.body, { body: app.i18n.t('form.wait', { when: app.i18n.relative(Date.now() + prepared.waitSeconds * 1000) }) }, 429)
     }
     const { topic } = await createTopic(app.db, {
       forumId: forum.id, authorId: viewer.id, title, bodyMd: body, bodyHtml: prepared.bodyHtml, queued: prepared.queued

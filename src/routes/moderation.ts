@@ -27,7 +27,8 @@ const asList = (value: string | string[] | undefined): string[] => value === und
 function parseUntil (value: string): number | null {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return null
   const utc = Date.parse(`${value}T23:59:59Z`)
-  if (Number.isNaN(utc)) return null
+  // Date.parse rolls 2030-02-30 over into March: only a date that reads back the same is one.
+  if (Number.isNaN(utc) || new Date(utc).toISOString().slice(0, 10) !== value) return null
   const zone = new Intl.DateTimeFormat('en', { timeZone: 'Europe/Amsterdam', timeZoneName: 'longOffset' })
     .formatToParts(utc).find(part => part.type === 'timeZoneName')?.value ?? 'GMT'
   const [, sign, hours, minutes] = /GMT([+-])(\d\d):(\d\d)/.exec(zone) ?? [, '+', '00', '00']
@@ -50,17 +51,17 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
     if (checkReason(reason)) throw new HttpError(400, 'form.reason_too_long')
     const act = { moderatorId, action: `topic.${action}`, reason }
 
-    if (action in FLAGS) {
+    if (Object.hasOwn(FLAGS, action)) {
       const [flag, on] = FLAGS[action as keyof typeof FLAGS]
-      await setTopicFlag(app.db, topic, flag, on, { ...act, action })
+      await setTopicFlag(app.db, topic, flag, on, act)
     } else if (action === 'hide' || action === 'unhide') {
-      await setTopicHidden(app.db, topic, action === 'hide', { ...act, action })
+      await setTopicHidden(app.db, topic, action === 'hide', act)
     } else if (action === 'move') {
       const target = await findForumBySlug(app.db, request.body.forum ?? '')
       if (!target) throw new HttpError(400, 'moderation.unknown_forum')
       ensure(can(request.viewer, { do: 'forum.moderate', forumId: target.id }))
       if (target.id !== topic.forum_id) {
-        await moveTopic(app.db, topic, target.id, { ...act, action, from: topic.forum_name, to: target.name })
+        await moveTopic(app.db, topic, target.id, { ...act, from: topic.forum_name, to: target.name })
       }
     } else if (action === 'split' || action === 'merge') {
       const postIds = asList(request.body.posts).map(parseId).filter((id): id is number => id !== null)
@@ -69,14 +70,14 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
           const title = (request.body.title ?? '').trim()
           const titleError = checkTitle(title)
           if (titleError) throw new HttpError(400, titleError)
-          const created = await splitTopic(app.db, topic, postIds, title, { ...act, action })
+          const created = await splitTopic(app.db, topic, postIds, title, act)
           return reply.redirect(topicPageUrl(created.slug, 1), 303)
         }
         const targetSlug = (request.body.target ?? '').trim().replace(/^.*\/topic\//, '').replace(/[/#?].*$/, '')
         const target = await findTopicBySlug(app.db, targetSlug)
         if (!target) throw new HttpError(400, 'moderation.unknown_topic')
         ensure(can(request.viewer, { do: 'forum.moderate', forumId: target.forum_id }))
-        await mergeIntoTopic(app.db, topic, postIds, target, { ...act, action })
+        await mergeIntoTopic(app.db, topic, postIds, target, act)
         return reply.redirect(topicPageUrl(target.slug, 1), 303)
       } catch (error) {
         if (error instanceof ModerationError) throw new HttpError(400, error.message)
@@ -151,7 +152,8 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
 
   app.get('/moderation/reports', async (request, reply) => {
     ensure(can(request.viewer, { do: 'moderation.view' }))
-    return reply.page('moderation/reports', { title: app.i18n.t('moderation.reports'), reports: await listOpenReports(app.db) })
+    const reports = (await listOpenReports(app.db)).filter(report => can(request.viewer, { do: 'forum.moderate', forumId: report.forum_id }).ok)
+    return reply.page('moderation/reports', { title: app.i18n.t('moderation.reports'), reports })
   })
 
   app.post<{ Params: { id: string }, Body: { resolution?: string, hide?: string, reason?: string } }>('/moderation/reports/:id/resolve', {

@@ -86,7 +86,7 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
     const changes: Record<string, { hidden?: boolean, approve?: boolean }> = {
       hide: { hidden: true }, unhide: { hidden: false }, approve: { approve: true }
     }
-    const change = changes[action]
+    const change = Object.hasOwn(changes, action) ? changes[action] : undefined
     if (!change || checkReason(reason)) throw new HttpError(400, change ? 'form.reason_too_long' : 'moderation.unknown_action')
     await setPostState(app.db, post, change, { moderatorId: request.viewer!.id, action: `post.${action}`, reason })
     return reply.redirect(url, 303)

@@ -36,7 +36,7 @@ export function postUrlFor (viewer: Viewer, slug: string, forumId: number, post:
 export function canSeeTopic (viewer: Viewer, topic: TopicWithForum): boolean {
   if (seesEverything(viewer, topic)) return true
   if (topic.hidden) return false
-  return topic.visible_post_count > 0 || (viewer !== null && viewer.id === topic.author_id)
+  return (!topic.queued && topic.visible_post_count > 0) || (viewer !== null && viewer.id === topic.author_id)
 }
 
 function flattenForums (forums: ForumSummary[], depth = 0): Array<{ slug: string, name: string }> {
@@ -57,7 +57,7 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
       : []
     const replyDecision = can(viewer, { do: 'topic.reply', topic })
     const log = await listModerationLog(app.db, { topicId: topic.id, limit: 50, offset: 0 })
-    const lastLock = log.find(entry => entry.action === 'lock' || entry.action === 'unlock')
+    const lastLock = log.find(entry => entry.action === 'topic.lock' || entry.action === 'topic.unlock')
     return reply.page('topics/show', {
       title: topic.title,
       topic,
@@ -73,8 +73,8 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
       canReply: replyDecision.ok,
       replyRefusal: !replyDecision.ok && viewer !== null ? replyDecision.reason : null,
       loginUrl: `/login?next=${encodeURIComponent(request.url)}`,
-      lockNotice: topic.locked && lastLock?.action === 'lock' ? lastLock : null,
-      moveNotices: log.filter(entry => entry.action === 'move').reverse(),
+      lockNotice: topic.locked && lastLock?.action === 'topic.lock' ? lastLock : null,
+      moveNotices: log.filter(entry => entry.action === 'topic.move').reverse(),
       moderator: everything ? { forums: flattenForums(await listForumTree(app.db)) } : null,
       values: form.values ?? {},
       errors: form.errors
@@ -114,7 +114,7 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
     if (!prepared.ok) {
       reply.header('retry-after', prepared.waitSeconds)
       return renderTopicPage(request, reply, topic, lastPage(), {
-        values: request.body, errors: { body: app.i18n.t('form.wait', { seconds: prepared.waitSeconds }) }, status: 429
+        values: request.body, errors: { body: app.i18n.t('form.wait', { when: app.i18n.relative(Date.now() + prepared.waitSeconds * 1000) }) }, status: 429
       })
     }
     const post = await createReply(app.db, { topicId: topic.id, authorId: viewer.id, bodyMd: body, bodyHtml: prepared.bodyHtml, queued: prepared.queued })

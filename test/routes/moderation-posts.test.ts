@@ -158,7 +158,7 @@ t.test('split: chosen replies become a new topic', async t => {
   t.equal((await guest.get(`/post/${ids[12]}`)).headers.location, `${url}/page/2#post-${ids[12]}`)
   t.equal(textOfClass((await guest.get(url)).body, 'pagination-count'), '10 berichten aan het bekijken - 1 tot 10 (van in totaal 11)')
   t.match(await app.db.selectFrom('moderation_log').selectAll().executeTakeFirstOrThrow(),
-    { action: 'split', topic_id: created.id, from_value: topic.slug, to_value: 'een-nieuwe-draad', reason: 'ander onderwerp' })
+    { action: 'topic.split', topic_id: created.id, from_value: topic.slug, to_value: 'een-nieuwe-draad', reason: 'ander onderwerp' })
 })
 
 t.test('merge: chosen replies join another topic in time order', async t => {
@@ -207,5 +207,5 @@ t.test('merge into a topic that has only its opening post', async t => {
   t.same(await positions(app, topic.id), [[ids[0], 1], [ids[2], 2]])
   t.same(await topicRow(app, target.id), { post_count: 3, visible_post_count: 3, reply_count: 2, last_post_id: ids[3] })
   t.same(await topicRow(app, topic.id), { post_count: 2, visible_post_count: 2, reply_count: 1, last_post_id: ids[2] })
-  t.match(await app.db.selectFrom('moderation_log').selectAll().executeTakeFirstOrThrow(), { action: 'merge', topic_id: target.id, from_value: topic.slug, to_value: 'kort' })
+  t.match(await app.db.selectFrom('moderation_log').selectAll().executeTakeFirstOrThrow(), { action: 'topic.merge', topic_id: target.id, from_value: topic.slug, to_value: 'kort' })
 })

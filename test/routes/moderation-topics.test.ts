@@ -87,7 +87,7 @@ for (const role of ['moderator', 'beheerder'] as const) {
       else t.equal(row[expected[action][0] as 'locked'], expected[action][1], `${action}: stored`)
       const log = await app.db.selectFrom('moderation_log').selectAll().orderBy('id', 'desc').executeTakeFirstOrThrow()
       t.match(log, {
-        moderator_id: actor.id, action, topic_id: topic.id, reason: `reden ${action}`,
+        moderator_id: actor.id, action: `topic.${action}`, topic_id: topic.id, reason: `reden ${action}`,
         from_value: action === 'move' ? 'Algemeen' : null, to_value: action === 'move' ? 'Regio Noord' : null
       }, `${action}: logged`)
     }

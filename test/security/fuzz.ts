@@ -69,7 +69,7 @@ export function stateChangingRoutes (c: Targets): Route[] {
     {
       name: 'POST /login', url: () => '/login', fields: ['login', 'password', 'next'], accepts: EVERYONE, session: true,
       // Failures go to an account that does not exist, so no real account is locked by the fuzzing.
-      baseline: f => f === 'next' ? { login: c.loginAs, password: PASSWORD } : { login: 'nobody-here', password: 'not the password at all', next: '/' }
+      baseline: (f): Record<string, string> => f === 'next' ? { login: c.loginAs, password: PASSWORD } : { login: 'nobody-here', password: 'not the password at all', next: '/' }
     },
     { name: 'POST /logout', url: () => '/logout', fields: ['extra'], accepts: EVERYONE, session: true, baseline: () => ({}) },
     {
@@ -100,7 +100,7 @@ export function stateChangingRoutes (c: Targets): Route[] {
     {
       name: 'POST /user/:username/moderate', url: p => `/user/${p}/moderate`, param: c.member,
       fields: ['action', 'reason', 'role', 'until', 'forums'], accepts: ['moderator'],
-      baseline: f => f === 'until' ? { action: 'suspend', reason: 'fuzz' } : f === 'forums' ? { action: 'forums' } : { action: 'role', role: 'lid', reason: 'fuzz' }
+      baseline: (f): Record<string, string> => f === 'until' ? { action: 'suspend', reason: 'fuzz' } : f === 'forums' ? { action: 'forums' } : { action: 'role', role: 'lid', reason: 'fuzz' }
     },
     {
       name: 'POST /moderation/reports/:id/resolve', url: p => `/moderation/reports/${p}/resolve`, param: String(c.reportedPost),

@@ -4,7 +4,9 @@ import { FAST, Fuzzer, fuzzFixture, guardedState, INPUTS, stateChangingRoutes, s
 
 // The member's half of the malicious-input matrix (the guest's is in malicious-inputs.test.ts,
 // the moderator's in malicious-inputs-moderator.test.ts): one file each keeps every run well
-// inside tap's time limit.
+// inside tap's time limit. This is the slowest third (a member's requests render forms and
+// write posts), so it asks for more room when CI runs it next to the browser test.
+t.setTimeout(240_000)
 t.test('a logged-in lid sends every malicious input to every state-changing route', async t => {
   const app = await buildTestApp(t, FAST, { ...NO_POSTING_LIMITS })
   const targets = await fuzzFixture(app)

@@ -3,7 +3,7 @@ import { buildTestApp, NO_POSTING_LIMITS } from '../helper.js'
 import { FAST, Fuzzer, fuzzFixture, guardedState, INPUTS, MODERATION_ROUTES, stateChangingRoutes, stillStanding } from './fuzz.js'
 
 const KNOWN_ACTS = new Set([
-  'lock', 'unlock', 'pin', 'unpin', 'announce', 'unannounce', 'hide', 'unhide', 'move', 'split', 'merge',
+  ...['lock', 'unlock', 'pin', 'unpin', 'announce', 'unannounce', 'hide', 'unhide', 'move', 'split', 'merge'].map(act => `topic.${act}`),
   'post.hide', 'post.unhide', 'post.approve', 'report.upheld', 'report.dismissed',
   'member.suspend', 'member.unsuspend', 'member.role', 'member.forums'
 ])
