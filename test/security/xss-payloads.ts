@@ -1,6 +1,6 @@
 /**
  * The stored-XSS corpus, shared by the security and browser tests: the classic vectors
- * (OWASP cheat sheet, PortSwigger, mutation-XSS papers) copied from test/lib/markdown.test.ts,
+ * (OWASP cheat sheet, PortSwigger, mutation-XSS papers), used by test/lib/markdown.test.ts too,
  * plus payloads that would set `window.__xss` so a browser test can see a script run.
  */
 export const XSS_PAYLOADS: ReadonlyArray<readonly [name: string, source: string]> = [
