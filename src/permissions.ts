@@ -49,12 +49,10 @@ const allowed: Decision = { ok: true }
 const refuse = (reason: string): Decision => ({ ok: false, reason, needsLogin: false })
 const loginFirst: Decision = { ok: false, reason: 'refusal.login', needsLogin: true }
 
-/** Acts that write: a suspended member may read, and nothing more. */
-const WRITES = new Set<Action['do']>(['topic.create', 'topic.reply', 'post.edit', 'post.report'])
-
 export function can (viewer: Viewer, action: Action): Decision {
   if (viewer === null) return loginFirst
-  if (WRITES.has(action.do) && isSuspended(viewer)) return refuse('refusal.suspended')
+  // Every action here is an act; a suspended member (moderators too) may read, and nothing more.
+  if (isSuspended(viewer)) return refuse('refusal.suspended')
   switch (action.do) {
     case 'topic.create':
       return allowed

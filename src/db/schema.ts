@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely'
+import type { Generated, Selectable } from 'kysely'
 
 export type Role = 'lid' | 'bijdrager' | 'moderator' | 'beheerder'
 
@@ -156,8 +156,6 @@ export interface Database {
 }
 
 export type User = Selectable<UsersTable>
-export type NewUser = Insertable<UsersTable>
 export type Forum = Selectable<ForumsTable>
 export type Topic = Selectable<TopicsTable>
-export type TopicUpdate = Updateable<TopicsTable>
 export type Post = Selectable<PostsTable>

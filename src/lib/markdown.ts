@@ -61,6 +61,7 @@ export interface RenderOptions {
 }
 
 function sanitizeOptions (trusted: boolean): sanitizeHtml.IOptions {
+  const rel = trusted ? 'ugc noopener' : 'nofollow ugc noopener'
   return {
     allowedTags: [
       'p', 'br', 'hr', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre', 'code',
@@ -77,14 +78,14 @@ function sanitizeOptions (trusted: boolean): sanitizeHtml.IOptions {
     },
     allowedClasses: { a: ['mention'], code: ['language-*'] },
     allowedSchemes: ['http', 'https', 'mailto'],
-    allowedSchemesByTag: { img: ['http', 'https'] },
     allowProtocolRelative: false,
     disallowedTagsMode: 'discard',
     transformTags: {
-      a: (tagName, attribs) => ({
-        tagName,
-        attribs: { ...attribs, rel: trusted ? 'ugc noopener' : 'nofollow ugc noopener' }
-      })
+      a: (tagName, attribs) => ({ tagName, attribs: { ...attribs, rel } }),
+      // The CSP shows only our own images; an image from elsewhere becomes a link to it.
+      img: (tagName, attribs) => attribs.src?.startsWith('/') && !attribs.src.startsWith('//')
+        ? { tagName, attribs }
+        : { tagName: 'a', attribs: { href: attribs.src ?? '', rel }, text: attribs.alt || attribs.src || '' }
     }
   }
 }
@@ -133,7 +134,7 @@ export function renderPost (source: string, options: RenderOptions): string {
   return sanitizePostHtml(marked.parser(tokens), options.trusted)
 }
 
-/** Links to other places in rendered post HTML (mentions are not counted). */
+/** Links in rendered post HTML that lead elsewhere (links to members' profiles, as mentions make, are not counted). */
 export function countLinks (html: string): number {
-  return [...html.matchAll(/<a\s[^>]*>/g)].filter(match => !match[0].includes('class="mention"')).length
+  return [...html.matchAll(/<a\s[^>]*href="([^"]*)"/g)].filter(match => !match[1].startsWith('/user/')).length
 }

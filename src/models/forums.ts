@@ -1,6 +1,7 @@
 import type { DB } from '../db/index.js'
 import type { Forum } from '../db/schema.js'
 import { slugify, uniqueSlug } from '../lib/slugs.js'
+import { logAct, type Act } from './moderation.js'
 
 export interface LastPost {
   post_id: number
@@ -44,22 +45,23 @@ export async function listForumTree (db: DB): Promise<ForumSummary[]> {
   return roots
 }
 
+export interface ForumChoice { id: number, slug: string, name: string, depth: number }
+
+/** Every forum in tree order with its depth, for lists to choose from. */
+export async function listForumsFlat (db: DB): Promise<ForumChoice[]> {
+  const flatten = (forums: ForumSummary[], depth: number): ForumChoice[] =>
+    forums.flatMap(f => [{ id: f.id, slug: f.slug, name: f.name, depth }, ...flatten(f.subforums, depth + 1)])
+  return flatten(await listForumTree(db), 0)
+}
+
 export async function findForumBySlug (db: DB, slug: string): Promise<Forum | undefined> {
   return db.selectFrom('forums').selectAll().where('slug', '=', slug).executeTakeFirst()
 }
 
-export async function findForumById (db: DB, id: number): Promise<Forum | undefined> {
-  return db.selectFrom('forums').selectAll().where('id', '=', id).executeTakeFirst()
-}
-
-export async function listSubforums (db: DB, parentId: number): Promise<Forum[]> {
-  return db.selectFrom('forums').selectAll().where('parent_id', '=', parentId)
-    .orderBy('position').orderBy('name').execute()
-}
-
 export class ForumError extends Error {}
 
-export async function createForum (db: DB, input: { name: string, slug?: string, parentSlug?: string, description?: string }): Promise<Forum> {
+/** Creates a forum; `act`, when given, is logged in the same transaction. */
+export async function createForum (db: DB, input: { name: string, slug?: string, parentSlug?: string, description?: string }, act?: Act): Promise<Forum> {
   const name = input.name.trim()
   if (name.length < 1 || name.length > 100) throw new ForumError('A forum name has 1 to 100 characters')
   return db.transaction().execute(async trx => {
@@ -80,8 +82,10 @@ export async function createForum (db: DB, input: { name: string, slug?: string,
     }
     const last = await trx.selectFrom('forums').select(eb => eb.fn.max('position').as('max'))
       .where('parent_id', parentId === null ? 'is' : '=', parentId).executeTakeFirst()
-    return trx.insertInto('forums').values({
+    const forum = await trx.insertInto('forums').values({
       name, slug, parent_id: parentId, description: input.description?.trim() ?? '', position: (last?.max ?? 0) + 1
     }).returningAll().executeTakeFirstOrThrow()
+    if (act) await logAct(trx, { ...act, to: forum.slug })
+    return forum
   })
 }

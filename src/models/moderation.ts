@@ -4,7 +4,7 @@ import { recountAll, recountForum, recountUser, renumberTopic } from './recount.
 import { slugify, uniqueSlug } from '../lib/slugs.js'
 import { isTopicSlugTaken } from './topics.js'
 
-/** Every moderation act, written in the same transaction as the act itself. */
+/** Every moderation act, written in the same transaction as the act itself (pass the transaction). */
 export interface Act {
   moderatorId: number
   action: string
@@ -45,7 +45,7 @@ export interface LogEntry {
   created_at: number
 }
 
-export async function listModerationLog (db: DB, filter: { moderator?: string, action?: string, topicId?: number, limit: number, offset: number }): Promise<LogEntry[]> {
+export async function listModerationLog (db: DB, filter: { moderator?: string, action?: string, actions?: string[], topicId?: number, limit: number, offset: number }): Promise<LogEntry[]> {
   let query = db.selectFrom('moderation_log as log')
     .innerJoin('users as moderator', 'moderator.id', 'log.moderator_id')
     .leftJoin('topics', 'topics.id', 'log.topic_id')
@@ -54,6 +54,7 @@ export async function listModerationLog (db: DB, filter: { moderator?: string, a
       'log.post_id', 'member.username as member', 'log.from_value', 'log.to_value', 'log.reason', 'log.created_at'])
   if (filter.moderator) query = query.where('moderator.username_key', '=', filter.moderator.toLowerCase())
   if (filter.action) query = query.where('log.action', '=', filter.action)
+  if (filter.actions) query = query.where('log.action', 'in', filter.actions)
   if (filter.topicId !== undefined) query = query.where('log.topic_id', '=', filter.topicId)
   return query.orderBy('log.created_at', 'desc').orderBy('log.id', 'desc').limit(filter.limit).offset(filter.offset).execute()
 }
@@ -93,29 +94,33 @@ export async function moveTopic (db: DB, topic: Topic, toForumId: number, act: A
   })
 }
 
-export async function setPostState (db: DB, post: { id: number, topic_id: number, author_id: number },
-  change: { hidden?: boolean, approve?: boolean }, act: Act): Promise<void> {
-  await db.transaction().execute(async trx => {
-    if (change.hidden !== undefined) {
-      await trx.updateTable('posts').set({
-        hidden: change.hidden ? 1 : 0,
-        hidden_by: change.hidden ? act.moderatorId : null,
-        hidden_reason: change.hidden ? act.reason || null : null
-      }).where('id', '=', post.id).execute()
+export type PostChange = { hidden?: boolean, approve?: boolean }
+
+export async function setPostState (db: DB, post: { id: number, topic_id: number, author_id: number }, change: PostChange, act: Act): Promise<void> {
+  await db.transaction().execute(trx => applyPostState(trx, post, change, act))
+}
+
+/** Hides, unhides or approves a post inside the caller's transaction, with counts and log. */
+export async function applyPostState (trx: DB, post: { id: number, topic_id: number, author_id: number }, change: PostChange, act: Act): Promise<void> {
+  if (change.hidden !== undefined) {
+    await trx.updateTable('posts').set({
+      hidden: change.hidden ? 1 : 0,
+      hidden_by: change.hidden ? act.moderatorId : null,
+      hidden_reason: change.hidden ? act.reason || null : null
+    }).where('id', '=', post.id).execute()
+  }
+  const topic = await trx.selectFrom('topics').select('forum_id').where('id', '=', post.topic_id).executeTakeFirstOrThrow()
+  const authors = [post.author_id]
+  if (change.approve) {
+    const approved = await trx.updateTable('posts').set({ queued: 0 }).where('id', '=', post.id).returning('position').executeTakeFirstOrThrow()
+    if (approved.position === 1) {
+      // Approving the opening post brings the topic, with its replies, into sight.
+      await trx.updateTable('topics').set({ queued: 0 }).where('id', '=', post.topic_id).execute()
+      authors.push(...await authorsInTopic(trx, post.topic_id))
     }
-    const topic = await trx.selectFrom('topics').select('forum_id').where('id', '=', post.topic_id).executeTakeFirstOrThrow()
-    const authors = [post.author_id]
-    if (change.approve) {
-      const approved = await trx.updateTable('posts').set({ queued: 0 }).where('id', '=', post.id).returning('position').executeTakeFirstOrThrow()
-      if (approved.position === 1) {
-        // Approving the opening post brings the topic, with its replies, into sight.
-        await trx.updateTable('topics').set({ queued: 0 }).where('id', '=', post.topic_id).execute()
-        authors.push(...await authorsInTopic(trx, post.topic_id))
-      }
-    }
-    await recountAll(trx, { topics: [post.topic_id], forums: [topic.forum_id], users: authors })
-    await logAct(trx, { ...act, topicId: post.topic_id, postId: post.id })
-  })
+  }
+  await recountAll(trx, { topics: [post.topic_id], forums: [topic.forum_id], users: authors })
+  await logAct(trx, { ...act, topicId: post.topic_id, postId: post.id })
 }
 
 export class ModerationError extends Error {}
@@ -160,5 +165,13 @@ export async function mergeIntoTopic (db: DB, topic: Topic, postIds: number[], t
     await movePosts(trx, moving.map(p => p.id), target.id)
     await recountAll(trx, { topics: [topic.id, target.id], forums: [topic.forum_id, target.forum_id], users: moving.map(p => p.author_id) })
     await logAct(trx, { ...act, topicId: target.id, from: topic.slug, to: target.slug })
+  })
+}
+
+/** Runs a change to a member and writes its log row in one transaction. */
+export async function actOnMember (db: DB, act: Act, change: (trx: DB) => Promise<void>): Promise<void> {
+  await db.transaction().execute(async trx => {
+    await change(trx)
+    await logAct(trx, act)
   })
 }

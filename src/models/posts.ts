@@ -4,6 +4,8 @@ import { findMentions, renderPost } from '../lib/markdown.js'
 import { isTrustedAuthor } from '../permissions.js'
 import { recordNewPost, renameTopic } from './topics.js'
 import { findMembersByKeys } from './users.js'
+import { recountAll } from './recount.js'
+import { logAct } from './moderation.js'
 
 /** Markdown → the HTML stored beside it: mentions of members become links, rel by the author's role. */
 export async function renderPostBody (db: DB, source: string, author: { role: Role }): Promise<string> {
@@ -48,6 +50,19 @@ export async function listQueuedPostsByAuthor (db: DB, topicId: number, authorId
     .where('posts.hidden', '=', 0)
     .orderBy('posts.position')
     .execute()
+}
+
+export interface QueuedPost { id: number, body_html: string, created_at: number, position: number, topic_slug: string, topic_title: string, forum_id: number, author: string }
+
+/** Posts waiting for approval, oldest first. */
+export async function listQueuedPosts (db: DB, limit: number): Promise<QueuedPost[]> {
+  return db.selectFrom('posts')
+    .innerJoin('topics', 'topics.id', 'posts.topic_id')
+    .innerJoin('users', 'users.id', 'posts.author_id')
+    .select(['posts.id', 'posts.body_html', 'posts.created_at', 'posts.position', 'topics.slug as topic_slug',
+      'topics.title as topic_title', 'topics.forum_id', 'users.username as author'])
+    .where('posts.queued', '=', 1).where('posts.hidden', '=', 0)
+    .orderBy('posts.created_at').limit(limit).execute()
 }
 
 export interface PostInTopic extends Post {
@@ -104,6 +119,8 @@ export interface PostEdit {
   /** A new title, for a topic's first post. */
   title?: string
   reason?: string
+  /** The new text must wait for approval again (a member's edit that added too many links). */
+  requeue?: boolean
   now?: number
 }
 
@@ -112,7 +129,7 @@ export async function editPost (db: DB, input: PostEdit): Promise<string> {
   const now = input.now ?? Date.now()
   return db.transaction().execute(async trx => {
     const before = await trx.selectFrom('posts').innerJoin('topics', 'topics.id', 'posts.topic_id')
-      .select(['posts.body_md', 'posts.position', 'posts.topic_id', 'topics.title'])
+      .select(['posts.body_md', 'posts.position', 'posts.topic_id', 'posts.author_id', 'topics.title', 'topics.forum_id'])
       .where('posts.id', '=', input.postId).executeTakeFirstOrThrow()
     const retitled = input.title !== undefined && before.position === 1 && input.title !== before.title
     await trx.insertInto('post_revisions').values({
@@ -126,6 +143,14 @@ export async function editPost (db: DB, input: PostEdit): Promise<string> {
     await trx.updateTable('posts')
       .set({ body_md: input.bodyMd, body_html: input.bodyHtml, edited_at: now })
       .where('id', '=', input.postId).execute()
+    if (input.requeue) {
+      await trx.updateTable('posts').set({ queued: 1 }).where('id', '=', input.postId).execute()
+      await recountAll(trx, { topics: [before.topic_id], forums: [before.forum_id], users: [before.author_id] })
+    }
+    // Editing someone else's post is a moderation act.
+    if (input.editorId !== before.author_id) {
+      await logAct(trx, { moderatorId: input.editorId, action: 'post.edit', topicId: before.topic_id, postId: input.postId, reason: input.reason, now })
+    }
     const topic = await trx.selectFrom('topics').selectAll().where('id', '=', before.topic_id).executeTakeFirstOrThrow()
     return retitled ? renameTopic(trx, topic, input.title!) : topic.slug
   })

@@ -1,6 +1,6 @@
 import type { DB } from '../db/index.js'
 import type { Resolution } from '../db/schema.js'
-import { logAct } from './moderation.js'
+import { applyPostState, logAct } from './moderation.js'
 
 /** A member reports a post once; a second report of the same post is a no-op. Returns whether it was new. */
 export async function reportPost (db: DB, input: { postId: number, reporterId: number, reason: string, now?: number }): Promise<boolean> {
@@ -44,23 +44,27 @@ export async function listOpenReports (db: DB): Promise<OpenReportGroup[]> {
   return rows.map(row => ({ ...row, reasons: JSON.parse(row.reasons) as string[] }))
 }
 
-export async function countOpenReports (db: DB): Promise<number> {
-  const row = await db.selectFrom('reports').select(eb => eb.fn.count<number>('post_id').distinct().as('n'))
-    .where('resolved_at', 'is', null).executeTakeFirstOrThrow()
-  return Number(row.n)
-}
-
-/** Closes every open report of a post with one decision, and logs it. */
-export async function resolveReports (db: DB, input: { postId: number, topicId: number, moderatorId: number, resolution: Resolution, now?: number }): Promise<number> {
+/** Closes every open report of a post with one decision (hiding the post when asked), and logs it. */
+export async function resolveReports (db: DB, input: {
+  post: { id: number, topic_id: number, author_id: number, hidden: number }
+  moderatorId: number
+  resolution: Resolution
+  hide?: { reason: string }
+  now?: number
+}): Promise<number> {
   const now = input.now ?? Date.now()
+  const postId = input.post.id
   return db.transaction().execute(async trx => {
+    if (input.hide && input.resolution === 'upheld' && !input.post.hidden) {
+      await applyPostState(trx, input.post, { hidden: true }, { moderatorId: input.moderatorId, action: 'post.hide', reason: input.hide.reason, now })
+    }
     const result = await trx.updateTable('reports')
       .set({ resolved_at: now, resolved_by: input.moderatorId, resolution: input.resolution })
-      .where('post_id', '=', input.postId).where('resolved_at', 'is', null)
+      .where('post_id', '=', postId).where('resolved_at', 'is', null)
       .executeTakeFirst()
     const closed = Number(result.numUpdatedRows)
     if (closed > 0) {
-      await logAct(trx, { moderatorId: input.moderatorId, action: `report.${input.resolution}`, postId: input.postId, topicId: input.topicId, to: String(closed), now })
+      await logAct(trx, { moderatorId: input.moderatorId, action: `report.${input.resolution}`, postId, topicId: input.post.topic_id, to: String(closed), now })
     }
     return closed
   })

@@ -63,13 +63,12 @@ export async function listModeratedForumIds (db: DB, userId: number): Promise<nu
   return rows.length === 0 ? null : rows.map(r => r.forum_id)
 }
 
-export async function setModeratedForums (db: DB, userId: number, forumIds: number[]): Promise<void> {
-  await db.transaction().execute(async trx => {
-    await trx.deleteFrom('forum_moderators').where('user_id', '=', userId).execute()
-    if (forumIds.length > 0) {
-      await trx.insertInto('forum_moderators').values(forumIds.map(forum_id => ({ user_id: userId, forum_id }))).execute()
-    }
-  })
+/** Replaces a moderator's forums (none: every forum); run it inside the caller's transaction. */
+export async function setModeratedForums (trx: DB, userId: number, forumIds: number[]): Promise<void> {
+  await trx.deleteFrom('forum_moderators').where('user_id', '=', userId).execute()
+  if (forumIds.length > 0) {
+    await trx.insertInto('forum_moderators').values(forumIds.map(forum_id => ({ user_id: userId, forum_id }))).execute()
+  }
 }
 
 export async function countTopicsStartedSince (db: DB, userId: number, since: number): Promise<number> {

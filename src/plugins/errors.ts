@@ -16,9 +16,9 @@ export function ensure (decision: Decision): void {
   if (!decision.ok) throw new HttpError(403, decision.reason, decision.needsLogin)
 }
 
-/** Only local paths: "/x" but not "//host" or "/\host". */
+/** Only local paths of printable ASCII (as browsers send them): "/x" but not "//host" or "/\host". */
 export function localPath (value: unknown): string | null {
-  if (typeof value !== 'string' || !/^\/(?![/\\])/.test(value) || /[\u0000-\u001f\\]/.test(value)) return null
+  if (typeof value !== 'string' || !/^\/(?![/\\])/.test(value) || !/^[\x21-\x7e]*$/.test(value) || value.includes('\\')) return null
   return value
 }
 
@@ -61,8 +61,10 @@ export default fp(async app => {
     const status = error.statusCode ?? 500
     if (status >= 400 && status < 500) {
       request.log.info({ err: error }, 'client error')
-      const reason = status === 413 ? 'error.too_large' : status === 429 ? 'error.too_many' : 'error.bad_request'
-      return reply.page('errors/error', { status, reason }, status)
+      const reasons: Record<number, string> = { 413: 'error.too_large', 415: 'error.unsupported', 429: 'error.too_many' }
+      // Statuses without a page title of their own read as a bad request.
+      const titled = [400, 403, 404, 413, 415, 429].includes(status) ? status : 400
+      return reply.page('errors/error', { status: titled, reason: reasons[status] ?? 'error.bad_request' }, status)
     }
     request.log.error({ err: error }, 'request failed')
     return reply.page('errors/error', { status: 500, reason: 'error.server', requestId: request.id }, 500)

@@ -36,6 +36,8 @@ function helpersFor (i18n: Translator): Record<string, Handlebars.HelperDelegate
     date: (ms: number) => i18n.date(ms),
     ago: (ms: number) => i18n.relative(ms),
     iso: (ms: number) => new Date(ms).toISOString(),
+    /** Marks a subforum's depth in a list: "— — Groningen". */
+    indent: (depth: number) => '— '.repeat(depth),
     role: (role: string) => i18n.role(role as never),
     urlencode: (text: string) => encodeURIComponent(text),
     concat: (...args: unknown[]) => args.slice(0, -1).join(''),
@@ -70,6 +72,8 @@ export default fp(async app => {
     const suspension = isSuspended(viewer)
       ? { until: viewer!.suspended_until === INDEFINITELY ? null : i18n.date(viewer!.suspended_until!), reason: viewer!.suspended_reason }
       : null
-    return this.view(template, { ...data, title, viewer, csrf, path: request.url, canonical: app.config.baseUrl + request.url.split('?')[0], suspension, isModerator: hasRole(viewer, 'moderator'), isBeheerder: hasRole(viewer, 'beheerder') })
+    // Views get what they show of the viewer, never the whole row (hash, e-mail).
+    const shownViewer = viewer === null ? null : { id: viewer.id, username: viewer.username, role: viewer.role }
+    return this.view(template, { ...data, title, viewer: shownViewer, csrf, path: request.url, canonical: app.config.baseUrl + request.url.split('?')[0], suspension, isModerator: hasRole(viewer, 'moderator'), isBeheerder: hasRole(viewer, 'beheerder') })
   })
 }, { name: 'views', dependencies: ['session'] })

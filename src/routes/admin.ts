@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { ensure } from '../plugins/errors.js'
 import { can } from '../permissions.js'
 import { DEFAULT_SETTINGS, saveSetting, type Settings } from '../models/settings.js'
-import { createForum, ForumError, listForumTree, type ForumSummary } from '../models/forums.js'
+import { createForum, ForumError, listForumsFlat } from '../models/forums.js'
 import { formSchema } from '../lib/validation.js'
 import { logAct } from '../models/moderation.js'
 
@@ -10,17 +10,13 @@ const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as Array<keyof Settings>
 /** Settings that must be at least 1; the others may be 0 (0 turns a limit or queue off). */
 const AT_LEAST_ONE = new Set<keyof Settings>(['posts_per_page', 'topics_per_page', 'session_days'])
 
-function flatten (forums: ForumSummary[], depth = 0): Array<{ slug: string, name: string }> {
-  return forums.flatMap(f => [{ slug: f.slug, name: `${'— '.repeat(depth)}${f.name}` }, ...flatten(f.subforums, depth + 1)])
-}
-
 /** The beheerder's page: site settings and new forums. */
 export default async function adminRoutes (app: FastifyInstance): Promise<void> {
   async function adminPage (values: Record<string, unknown>, errors: Record<string, string> | undefined, forumValues: Record<string, unknown> = {}) {
     return {
       title: app.i18n.t('admin.title'),
       settings: SETTING_KEYS.map(key => ({ key, value: values[key] ?? app.settings[key], error: errors?.[key] })),
-      forums: flatten(await listForumTree(app.db)),
+      forums: await listForumsFlat(app.db),
       forumValues,
       forumError: errors?.forum
     }
@@ -44,12 +40,13 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
       else parsed[key] = value
     }
     if (Object.keys(errors).length > 0) return reply.page('admin/show', await adminPage(request.body, errors), 400)
-    for (const key of SETTING_KEYS) {
-      if (parsed[key] !== app.settings[key]) {
-        await saveSetting(app.db, key, parsed[key]!)
-        await logAct(app.db, { moderatorId: request.viewer!.id, action: 'site.setting', from: `${key}=${app.settings[key]}`, to: `${key}=${parsed[key]}` })
+    await app.db.transaction().execute(async trx => {
+      for (const key of SETTING_KEYS) {
+        if (parsed[key] === app.settings[key]) continue
+        await saveSetting(trx, key, parsed[key]!)
+        await logAct(trx, { moderatorId: request.viewer!.id, action: 'site.setting', from: `${key}=${app.settings[key]}`, to: `${key}=${parsed[key]}` })
       }
-    }
+    })
     Object.assign(app.settings, parsed)
     return reply.redirect('/admin', 303)
   })
@@ -60,8 +57,7 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
     ensure(can(request.viewer, { do: 'site.administer' }))
     const { name = '', parent = '', description = '' } = request.body
     try {
-      const forum = await createForum(app.db, { name, parentSlug: parent || undefined, description })
-      await logAct(app.db, { moderatorId: request.viewer!.id, action: 'forum.create', to: forum.slug })
+      const forum = await createForum(app.db, { name, parentSlug: parent || undefined, description }, { moderatorId: request.viewer!.id, action: 'forum.create' })
       return reply.redirect(`/forum/${forum.slug}`, 303)
     } catch (error) {
       if (!(error instanceof ForumError)) throw error

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify'
 import { ensure, HttpError, notFound } from '../plugins/errors.js'
-import { can } from '../permissions.js'
+import { can, hasRole } from '../permissions.js'
 import { INDEFINITELY, type Role } from '../db/schema.js'
 import { findForumBySlug } from '../models/forums.js'
 import { findTopicBySlug } from '../models/topics.js'
-import { findPostById } from '../models/posts.js'
-import { listModerationLog, ModerationError, moveTopic, setPostState, setTopicFlag, setTopicHidden, splitTopic, mergeIntoTopic, logAct } from '../models/moderation.js'
+import { findPostById, listQueuedPosts } from '../models/posts.js'
+import { actOnMember, listModerationLog, ModerationError, moveTopic, setTopicFlag, setTopicHidden, splitTopic, mergeIntoTopic } from '../models/moderation.js'
 import { listOpenReports, resolveReports } from '../models/reports.js'
 import { findUserByUsername, ROLES, setModeratedForums, setUserRole, suspendUser } from '../models/users.js'
 import { checkReason, checkTitle, formSchema, idParams, parseId, slugParams } from '../lib/validation.js'
@@ -109,27 +109,29 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
       const untilText = (request.body.until ?? '').trim()
       const until = untilText === '' ? INDEFINITELY : parseUntil(untilText)
       if (until === null || until <= Date.now()) throw new HttpError(400, 'moderation.bad_date')
-      await suspendUser(app.db, member.id, until, reason || null)
-      await logAct(app.db, { ...log(), action: 'member.suspend', to: until === INDEFINITELY ? null : untilText })
+      await actOnMember(app.db, { ...log(), action: 'member.suspend', to: until === INDEFINITELY ? null : untilText },
+        trx => suspendUser(trx, member.id, until, reason || null))
     } else if (action === 'unsuspend') {
       ensure(can(viewer, { do: 'member.suspend', member }))
-      await suspendUser(app.db, member.id, null, null)
-      await logAct(app.db, { ...log(), action: 'member.unsuspend' })
+      await actOnMember(app.db, { ...log(), action: 'member.unsuspend' }, trx => suspendUser(trx, member.id, null, null))
     } else if (action === 'role') {
       const role = request.body.role ?? ''
       if (!(ROLES as readonly string[]).includes(role)) throw new HttpError(400, 'moderation.unknown_role')
       ensure(can(viewer, { do: 'member.role', member, role: role as Role }))
       if (role !== member.role) {
-        await setUserRole(app.db, member.id, role as Role)
-        await logAct(app.db, { ...log(), action: 'member.role', from: member.role, to: role })
+        await actOnMember(app.db, { ...log(), action: 'member.role', from: member.role, to: role }, async trx => {
+          await setUserRole(trx, member.id, role as Role)
+          // A former moderator's forum limits do not come back with a later appointment.
+          if (!hasRole({ ...member, role: role as Role }, 'moderator')) await setModeratedForums(trx, member.id, [])
+        })
       }
     } else if (action === 'forums') {
       ensure(can(viewer, { do: 'site.administer' }))
       const slugs = asList(request.body.forums)
       const forums = await Promise.all(slugs.map(slug => findForumBySlug(app.db, slug)))
       if (forums.some(f => f === undefined)) throw new HttpError(400, 'moderation.unknown_forum')
-      await setModeratedForums(app.db, member.id, forums.map(f => f!.id))
-      await logAct(app.db, { ...log(), action: 'member.forums', to: slugs.join(', ') || null })
+      await actOnMember(app.db, { ...log(), action: 'member.forums', to: slugs.join(', ') || null },
+        trx => setModeratedForums(trx, member.id, forums.map(f => f!.id)))
     } else {
       ensure(can(viewer, { do: 'moderation.view' }))
       throw new HttpError(400, 'moderation.unknown_action')
@@ -139,13 +141,7 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
 
   app.get('/moderation/queue', async (request, reply) => {
     ensure(can(request.viewer, { do: 'moderation.view' }))
-    const queued = await app.db.selectFrom('posts')
-      .innerJoin('topics', 'topics.id', 'posts.topic_id')
-      .innerJoin('users', 'users.id', 'posts.author_id')
-      .select(['posts.id', 'posts.body_html', 'posts.created_at', 'posts.position', 'topics.slug as topic_slug',
-        'topics.title as topic_title', 'topics.forum_id', 'users.username as author'])
-      .where('posts.queued', '=', 1).where('posts.hidden', '=', 0)
-      .orderBy('posts.created_at').limit(200).execute()
+    const queued = await listQueuedPosts(app.db, 200)
     const mine = queued.filter(post => can(request.viewer, { do: 'forum.moderate', forumId: post.forum_id }).ok)
     return reply.page('moderation/queue', { title: app.i18n.t('moderation.queue'), posts: mine })
   })
@@ -165,11 +161,8 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
     ensure(can(request.viewer, { do: 'forum.moderate', forumId: post.forum_id }))
     const resolution = request.body.resolution
     if (resolution !== 'upheld' && resolution !== 'dismissed') throw new HttpError(400, 'moderation.unknown_action')
-    const moderatorId = request.viewer!.id
-    if (resolution === 'upheld' && request.body.hide === '1' && !post.hidden) {
-      await setPostState(app.db, post, { hidden: true }, { moderatorId, action: 'post.hide', reason: (request.body.reason ?? '').trim() })
-    }
-    await resolveReports(app.db, { postId: post.id, topicId: post.topic_id, moderatorId, resolution })
+    const hide = request.body.hide === '1' ? { reason: (request.body.reason ?? '').trim() } : undefined
+    await resolveReports(app.db, { post, moderatorId: request.viewer!.id, resolution, hide })
     return reply.redirect('/moderation/reports', 303)
   })
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { ensure, HttpError, notFound } from '../plugins/errors.js'
-import { can } from '../permissions.js'
+import { can, moderatesForum, mustWaitForApproval } from '../permissions.js'
+import { countLinks } from '../lib/markdown.js'
 import { editPost, findPostById, listRevisions, renderPostBody, type PostInTopic } from '../models/posts.js'
 import { findTopicBySlug } from '../models/topics.js'
 import { findUserById } from '../models/users.js'
@@ -52,10 +53,14 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
     const errors = collectErrors({ body: checkBody(body), title: title === undefined ? null : checkTitle(title), reason: checkReason(reason) })
     if (errors) return reply.page('posts/edit', editPage(post, request.body, errors), 400)
     // Links follow the author's standing, not the editor's.
-    const author = await findUserById(app.db, post.author_id)
-    const bodyHtml = await renderPostBody(app.db, body, author!)
-    const slug = await editPost(app.db, { postId: post.id, editorId: request.viewer!.id, bodyMd: body, bodyHtml, title, reason })
-    return reply.redirect(url.replace(`/topic/${post.topic_slug}/`, `/topic/${slug}/`), 303)
+    const author = (await findUserById(app.db, post.author_id))!
+    const bodyHtml = await renderPostBody(app.db, body, author)
+    // An author's edit passes the approval queue's rules like a new post; a moderator's edit does not.
+    const requeue = !post.queued && !moderatesForum(request.viewer, post.forum_id) &&
+      mustWaitForApproval(author, app.settings, countLinks(bodyHtml))
+    const slug = await editPost(app.db, { postId: post.id, editorId: request.viewer!.id, bodyMd: body, bodyHtml, title, reason, requeue })
+    // A requeued post moves to the end for its author: /post/ID knows where.
+    return reply.redirect(requeue ? `/post/${post.id}` : url.replace(`/topic/${post.topic_slug}/`, `/topic/${slug}/`), 303)
   })
 
   app.get<{ Params: IdParams }>('/post/:id/revisions', { schema: { params: idParams } }, async (request, reply) => {

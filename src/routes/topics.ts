@@ -5,7 +5,7 @@ import type { Post } from '../db/schema.js'
 import { findRenamedTopicSlug, findTopicBySlug, type TopicWithForum } from '../models/topics.js'
 import { createReply, listPostsInTopic, listQueuedPostsByAuthor } from '../models/posts.js'
 import { listModerationLog } from '../models/moderation.js'
-import { listForumTree, type ForumSummary } from '../models/forums.js'
+import { listForumsFlat } from '../models/forums.js'
 import { pageLinks, pageOfPosition, paginate, parsePageParam } from '../lib/pagination.js'
 import { checkBody, collectErrors, formSchema, type FieldErrors, slugParams } from '../lib/validation.js'
 import { afterPost, preparePost } from './posting.js'
@@ -39,10 +39,6 @@ export function canSeeTopic (viewer: Viewer, topic: TopicWithForum): boolean {
   return (!topic.queued && topic.visible_post_count > 0) || (viewer !== null && viewer.id === topic.author_id)
 }
 
-function flattenForums (forums: ForumSummary[], depth = 0): Array<{ slug: string, name: string }> {
-  return forums.flatMap(f => [{ slug: f.slug, name: `${'— '.repeat(depth)}${f.name}` }, ...flattenForums(f.subforums, depth + 1)])
-}
-
 export default async function topicRoutes (app: FastifyInstance): Promise<void> {
   async function renderTopicPage (request: FastifyRequest, reply: FastifyReply, topic: TopicWithForum, pageNumber: number,
     form: { values?: Record<string, unknown>, errors?: FieldErrors, status?: number } = {}): Promise<FastifyReply> {
@@ -56,7 +52,8 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
       ? await listQueuedPostsByAuthor(app.db, topic.id, viewer.id)
       : []
     const replyDecision = can(viewer, { do: 'topic.reply', topic })
-    const log = await listModerationLog(app.db, { topicId: topic.id, limit: 50, offset: 0 })
+    // What readers are told: the last close, and every move.
+    const log = await listModerationLog(app.db, { topicId: topic.id, actions: ['topic.lock', 'topic.unlock', 'topic.move'], limit: 100, offset: 0 })
     const lastLock = log.find(entry => entry.action === 'topic.lock' || entry.action === 'topic.unlock')
     return reply.page('topics/show', {
       title: topic.title,
@@ -75,7 +72,7 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
       loginUrl: `/login?next=${encodeURIComponent(request.url)}`,
       lockNotice: topic.locked && lastLock?.action === 'topic.lock' ? lastLock : null,
       moveNotices: log.filter(entry => entry.action === 'topic.move').reverse(),
-      moderator: everything ? { forums: flattenForums(await listForumTree(app.db)) } : null,
+      moderator: everything ? { forums: await listForumsFlat(app.db) } : null,
       values: form.values ?? {},
       errors: form.errors
     }, form.status)

@@ -4,11 +4,7 @@ import { can, isSuspended } from '../permissions.js'
 import { INDEFINITELY } from '../db/schema.js'
 import { findUserByUsername, listModeratedForumIds, ROLES } from '../models/users.js'
 import { listRecentPostsByUser } from '../models/posts.js'
-import { listForumTree, type ForumSummary } from '../models/forums.js'
-
-function flatten (forums: ForumSummary[]): ForumSummary[] {
-  return forums.flatMap(f => [f, ...flatten(f.subforums)])
-}
+import { listForumsFlat, type ForumChoice } from '../models/forums.js'
 
 export default async function userRoutes (app: FastifyInstance): Promise<void> {
   app.get<{ Params: { username: string } }>('/user/:username', {
@@ -18,10 +14,10 @@ export default async function userRoutes (app: FastifyInstance): Promise<void> {
     if (!user) throw notFound()
     const viewer = request.viewer
     const roles = ROLES.filter(role => can(viewer, { do: 'member.role', member: user, role }).ok)
-    let forums: Array<{ slug: string, name: string, chosen: boolean }> | null = null
+    let forums: Array<ForumChoice & { chosen: boolean }> | null = null
     if (user.role === 'moderator' && can(viewer, { do: 'site.administer' }).ok) {
       const limited = await listModeratedForumIds(app.db, user.id) ?? []
-      forums = flatten(await listForumTree(app.db)).map(f => ({ slug: f.slug, name: f.name, chosen: limited.includes(f.id) }))
+      forums = (await listForumsFlat(app.db)).map(f => ({ ...f, chosen: limited.includes(f.id) }))
     }
     const tools = {
       suspend: can(viewer, { do: 'member.suspend', member: user }).ok,
