@@ -105,15 +105,21 @@ export function mustWaitForApproval (author: Pick<User, 'role' | 'post_count'>, 
   return settings.queue_links_over > 0 && linkCount > settings.queue_links_over
 }
 
+/** Seconds a member must leave between posts, by role (moderators: none). */
+export function postingSpacingSeconds (author: Pick<User, 'role'>, settings: Settings): number {
+  if (hasRole(author as User, 'moderator')) return 0
+  return hasRole(author as User, 'bijdrager') ? settings.limit_bijdrager_seconds : settings.limit_lid_seconds
+}
+
 /** Milliseconds until this member may post again (0: now), by the posting limits of their role. */
 export function postingWait (author: Pick<User, 'role' | 'created_at' | 'last_post_at'>, settings: Settings,
-  what: { newTopic: boolean, topicsToday: number }, now = Date.now()): number {
+  what: { newTopic: boolean, topicsSinceJoining: number }, now = Date.now()): number {
   if (hasRole(author as User, 'moderator')) return 0
-  const spacing = (hasRole(author as User, 'bijdrager') ? settings.limit_bijdrager_seconds : settings.limit_lid_seconds) * 1000
+  const spacing = postingSpacingSeconds(author, settings) * 1000
   const waitSpacing = author.last_post_at === null ? 0 : Math.max(0, author.last_post_at + spacing - now)
   const firstDayEnds = author.created_at + 24 * 3600_000
   const waitFirstDay = author.role === 'lid' && what.newTopic && now < firstDayEnds &&
-    what.topicsToday >= settings.limit_lid_first_day_topics ? firstDayEnds - now : 0
+    what.topicsSinceJoining >= settings.limit_lid_first_day_topics ? firstDayEnds - now : 0
   return Math.max(waitSpacing, waitFirstDay)
 }
 

@@ -88,6 +88,8 @@ export interface NewReply {
   bodyHtml: string
   /** Waits for a moderator before anyone else sees it. */
   queued?: boolean
+  /** The author's last post time the posting limit was checked against (undefined: no limit applies). */
+  expectedLastPostAt?: number | null
   now?: number
 }
 
@@ -106,7 +108,7 @@ export async function createReply (db: DB, input: NewReply): Promise<Post> {
       body_html: input.bodyHtml,
       created_at: now
     }).returningAll().executeTakeFirstOrThrow()
-    await recordNewPost(trx, post, topic.forum_id, false)
+    await recordNewPost(trx, post, topic.forum_id, false, input.expectedLastPostAt)
     return post
   })
 }

@@ -68,12 +68,20 @@ export async function isTopicSlugTaken (db: DB, slug: string): Promise<boolean> 
   return current !== undefined || former !== undefined
 }
 
+/** Another post by the same member was stored between the posting-limit check and this write. */
+export class PostedMeanwhile extends Error {}
+
 /**
  * Keeps topic, forum and member counts and last-post data right after a post is added,
  * in the same transaction. A queued post only takes its position: it counts once approved.
  */
-export async function recordNewPost (trx: DB, post: Post, forumId: number, isFirstPost: boolean): Promise<void> {
-  await trx.updateTable('users').set({ last_post_at: post.created_at }).where('id', '=', post.author_id).execute()
+export async function recordNewPost (trx: DB, post: Post, forumId: number, isFirstPost: boolean, expectedLastPostAt?: number | null): Promise<void> {
+  let stamp = trx.updateTable('users').set({ last_post_at: post.created_at }).where('id', '=', post.author_id)
+  if (expectedLastPostAt !== undefined) {
+    stamp = stamp.where('last_post_at', expectedLastPostAt === null ? 'is' : '=', expectedLastPostAt)
+  }
+  // The posting limit was checked against the member's last post; if another post landed since, this one waits.
+  if (Number((await stamp.executeTakeFirst()).numUpdatedRows) === 0) throw new PostedMeanwhile()
   if (post.visible_position === null) {
     await trx.updateTable('topics').set(eb => ({ post_count: eb('post_count', '+', 1) }))
       .where('id', '=', post.topic_id).execute()
@@ -105,6 +113,8 @@ export interface NewTopic {
   bodyHtml: string
   /** The first post waits for approval: the topic stays out of sight until then. */
   queued?: boolean
+  /** The author's last post time the posting limit was checked against (undefined: no limit applies). */
+  expectedLastPostAt?: number | null
   now?: number
 }
 
@@ -125,7 +135,7 @@ export async function createTopic (db: DB, input: NewTopic): Promise<{ topic: To
       body_html: input.bodyHtml,
       created_at: now
     }).returningAll().executeTakeFirstOrThrow()
-    await recordNewPost(trx, post, input.forumId, true)
+    await recordNewPost(trx, post, input.forumId, true, input.expectedLastPostAt)
     return { topic, post }
   })
 }

@@ -8,7 +8,7 @@ import { listModerationLog } from '../models/moderation.js'
 import { listForumsFlat } from '../models/forums.js'
 import { pageLinks, pageOfPosition, paginate, parsePageParam } from '../lib/pagination.js'
 import { checkBody, collectErrors, formSchema, type FieldErrors, slugParams } from '../lib/validation.js'
-import { afterPost, preparePost } from './posting.js'
+import { preparePost, waitError, writePost } from './posting.js'
 
 interface SlugPage { slug: string, n?: string }
 
@@ -107,16 +107,17 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
     const lastPage = (): number => pageOfPosition(seesEverything(viewer, topic) ? topic.post_count : topic.visible_post_count, app.settings.posts_per_page)
     const errors = collectErrors({ body: checkBody(body) })
     if (errors) return renderTopicPage(request, reply, topic, lastPage(), { values: request.body, errors, status: 400 })
-    const prepared = await preparePost(app, viewer, body, false)
-    if (!prepared.ok) {
-      reply.header('retry-after', prepared.waitSeconds)
-      return renderTopicPage(request, reply, topic, lastPage(), {
-        values: request.body, errors: { body: app.i18n.t('form.wait', { when: app.i18n.relative(Date.now() + prepared.waitSeconds * 1000) }) }, status: 429
-      })
+    const tooSoon = (waitSeconds: number): Promise<FastifyReply> => {
+      reply.header('retry-after', waitSeconds)
+      return renderTopicPage(request, reply, topic, lastPage(), { values: request.body, errors: waitError(app, waitSeconds), status: 429 })
     }
-    const post = await createReply(app.db, { topicId: topic.id, authorId: viewer.id, bodyMd: body, bodyHtml: prepared.bodyHtml, queued: prepared.queued })
-    await afterPost(app, viewer)
-    const visible = topic.visible_post_count + (prepared.queued ? 0 : 1)
+    const prepared = await preparePost(app, viewer, body, false)
+    if (!prepared.ok) return tooSoon(prepared.waitSeconds)
+    const { bodyHtml, queued, expectedLastPostAt } = prepared
+    const written = await writePost(app, viewer, () => createReply(app.db, { topicId: topic.id, authorId: viewer.id, bodyMd: body, bodyHtml, queued, expectedLastPostAt }))
+    if (!written.ok) return tooSoon(written.waitSeconds)
+    const post = written.value
+    const visible = topic.visible_post_count + (queued ? 0 : 1)
     return reply.redirect(postUrlFor(viewer, topic.slug, topic.forum_id, post, app.settings.posts_per_page, visible)!, 303)
   })
 }
