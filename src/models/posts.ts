@@ -2,7 +2,7 @@ import type { DB } from '../db/index.js'
 import type { Post, Role } from '../db/schema.js'
 import { findMentions, renderPost } from '../lib/markdown.js'
 import { isTrustedAuthor } from '../permissions.js'
-import { recordNewPost, renameTopic } from './topics.js'
+import { insertPost, recordNewPost, renameTopic } from './topics.js'
 import { findMembersByKeys } from './users.js'
 import { recountAll } from './recount.js'
 import { logAct } from './moderation.js'
@@ -98,16 +98,16 @@ export async function createReply (db: DB, input: NewReply): Promise<Post> {
   return db.transaction().execute(async trx => {
     const topic = await trx.selectFrom('topics').select(['post_count', 'visible_post_count', 'forum_id'])
       .where('id', '=', input.topicId).executeTakeFirstOrThrow()
-    const post = await trx.insertInto('posts').values({
-      topic_id: input.topicId,
-      author_id: input.authorId,
+    const post = await insertPost(trx, {
+      topicId: input.topicId,
+      authorId: input.authorId,
       position: topic.post_count + 1,
-      visible_position: input.queued ? null : topic.visible_post_count + 1,
-      queued: input.queued ? 1 : 0,
-      body_md: input.bodyMd,
-      body_html: input.bodyHtml,
-      created_at: now
-    }).returningAll().executeTakeFirstOrThrow()
+      visiblePosition: topic.visible_post_count + 1,
+      queued: input.queued,
+      bodyMd: input.bodyMd,
+      bodyHtml: input.bodyHtml,
+      createdAt: now
+    })
     await recordNewPost(trx, post, topic.forum_id, false, input.expectedLastPostAt)
     return post
   })

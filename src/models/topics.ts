@@ -68,6 +68,21 @@ export async function isTopicSlugTaken (db: DB, slug: string): Promise<boolean> 
   return current !== undefined || former !== undefined
 }
 
+/** Stores a post at `position`; a queued post gets no visible position until it is approved. */
+export async function insertPost (trx: DB, post: { topicId: number, authorId: number, position: number, visiblePosition: number,
+  queued?: boolean, bodyMd: string, bodyHtml: string, createdAt: number }): Promise<Post> {
+  return trx.insertInto('posts').values({
+    topic_id: post.topicId,
+    author_id: post.authorId,
+    position: post.position,
+    visible_position: post.queued ? null : post.visiblePosition,
+    queued: post.queued ? 1 : 0,
+    body_md: post.bodyMd,
+    body_html: post.bodyHtml,
+    created_at: post.createdAt
+  }).returningAll().executeTakeFirstOrThrow()
+}
+
 /** Another post by the same member was stored between the posting-limit check and this write. */
 export class PostedMeanwhile extends Error {}
 
@@ -125,16 +140,9 @@ export async function createTopic (db: DB, input: NewTopic): Promise<{ topic: To
     const topic = await trx.insertInto('topics').values({
       forum_id: input.forumId, slug, title: input.title, author_id: input.authorId, created_at: now, last_post_at: now, queued: input.queued ? 1 : 0
     }).returningAll().executeTakeFirstOrThrow()
-    const post = await trx.insertInto('posts').values({
-      topic_id: topic.id,
-      author_id: input.authorId,
-      position: 1,
-      visible_position: input.queued ? null : 1,
-      queued: input.queued ? 1 : 0,
-      body_md: input.bodyMd,
-      body_html: input.bodyHtml,
-      created_at: now
-    }).returningAll().executeTakeFirstOrThrow()
+    const post = await insertPost(trx, {
+      topicId: topic.id, authorId: input.authorId, position: 1, visiblePosition: 1, queued: input.queued, bodyMd: input.bodyMd, bodyHtml: input.bodyHtml, createdAt: now
+    })
     await recordNewPost(trx, post, input.forumId, true, input.expectedLastPostAt)
     return { topic, post }
   })
