@@ -5,7 +5,7 @@ import view from '@fastify/view'
 import Handlebars from 'handlebars'
 import { projectPath } from '../lib/paths.js'
 import { hasRole, isSuspended } from '../permissions.js'
-import { INDEFINITELY } from '../db/schema.js'
+import { INDEFINITELY, type User } from '../db/schema.js'
 import { translator, type Translator, type Vars } from '../lib/i18n.js'
 
 declare module 'fastify' {
@@ -46,6 +46,12 @@ function helpersFor (i18n: Translator): Record<string, Handlebars.HelperDelegate
   }
 }
 
+/** A member's suspension as pages show it: until when (null: indefinitely) and why; null when not suspended. */
+export function describeSuspension (member: User | null, i18n: Translator): { until: string | null, reason: string | null } | null {
+  if (member === null || !isSuspended(member)) return null
+  return { until: member.suspended_until === INDEFINITELY ? null : i18n.date(member.suspended_until!), reason: member.suspended_reason }
+}
+
 export default fp(async app => {
   const i18n = translator(app.config.locale)
   app.decorate('i18n', i18n)
@@ -65,15 +71,12 @@ export default fp(async app => {
   app.decorateReply('page', function (template: string, data: Record<string, unknown> = {}, status = 200) {
     const request = this.request
     const viewer = request.viewer
-    const title = typeof data.title === 'string' ? data.title : undefined
     this.code(status).header('content-type', 'text/html; charset=utf-8')
     // Forms need a token; guests only get one (and its cookie) on pages that have a form.
     const csrf = viewer !== null || data.form === true ? this.generateCsrf({ userInfo: request.csrfUserInfo() } as never) : undefined
-    const suspension = isSuspended(viewer)
-      ? { until: viewer!.suspended_until === INDEFINITELY ? null : i18n.date(viewer!.suspended_until!), reason: viewer!.suspended_reason }
-      : null
+    const suspension = describeSuspension(viewer, i18n)
     // Views get what they show of the viewer, never the whole row (hash, e-mail).
     const shownViewer = viewer === null ? null : { id: viewer.id, username: viewer.username, role: viewer.role }
-    return this.view(template, { ...data, title, viewer: shownViewer, csrf, path: request.url, canonical: app.config.baseUrl + request.url.split('?')[0], suspension, isModerator: hasRole(viewer, 'moderator'), isBeheerder: hasRole(viewer, 'beheerder') })
+    return this.view(template, { ...data, viewer: shownViewer, csrf, path: request.url, canonical: app.config.baseUrl + request.url.split('?')[0], suspension, isModerator: hasRole(viewer, 'moderator'), isBeheerder: hasRole(viewer, 'beheerder') })
   })
 }, { name: 'views', dependencies: ['session'] })

@@ -16,15 +16,10 @@ export function topicPageUrl (slug: string, page: number): string {
   return page === 1 ? `/topic/${slug}` : `/topic/${slug}/page/${page}`
 }
 
-/** Moderators page through every post, everyone else through the visible ones. */
-export function seesEverything (viewer: Viewer, topic: { forum_id: number }): boolean {
-  return moderatesForum(viewer, topic.forum_id)
-}
-
 /** Where a post lives for this viewer: the page of its topic that holds it, or null if they may not see it. */
 export function postUrlFor (viewer: Viewer, slug: string, forumId: number, post: Pick<Post, 'id' | 'position' | 'visible_position' | 'author_id' | 'hidden' | 'queued'>, perPage: number, visiblePostCount: number): string | null {
   let position: number | null
-  if (seesEverything(viewer, { forum_id: forumId })) position = post.position
+  if (moderatesForum(viewer, forumId)) position = post.position
   else if (post.visible_position !== null) position = post.visible_position
   // An author's own queued post is shown after the visible posts, on the last page.
   else if (post.queued && !post.hidden && viewer?.id === post.author_id) position = Math.max(1, visiblePostCount)
@@ -34,7 +29,7 @@ export function postUrlFor (viewer: Viewer, slug: string, forumId: number, post:
 
 /** Whether a viewer may open a topic at all: hidden topics and unapproved new topics are for moderators (and their author). */
 export function canSeeTopic (viewer: Viewer, topic: TopicWithForum): boolean {
-  if (seesEverything(viewer, topic)) return true
+  if (moderatesForum(viewer, topic.forum_id)) return true
   if (topic.hidden) return false
   return (!topic.queued && topic.visible_post_count > 0) || (viewer !== null && viewer.id === topic.author_id)
 }
@@ -43,7 +38,8 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
   async function renderTopicPage (request: FastifyRequest, reply: FastifyReply, topic: TopicWithForum, pageNumber: number,
     form: { values?: Record<string, unknown>, errors?: FieldErrors, status?: number } = {}): Promise<FastifyReply> {
     const viewer = request.viewer
-    const everything = seesEverything(viewer, topic)
+    // Moderators page through every post, everyone else through the visible ones.
+    const everything = moderatesForum(viewer, topic.forum_id)
     const perPage = app.settings.posts_per_page
     const page = paginate(pageNumber, perPage, everything ? topic.post_count : topic.visible_post_count)
     if (!page) throw notFound()
@@ -61,7 +57,7 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
       posts: [...posts, ...ownQueued].map(post => ({
         ...post,
         canEdit: can(viewer, { do: 'post.edit', post, forumId: topic.forum_id, settings: app.settings }).ok,
-        canReport: viewer !== null && can(viewer, { do: 'post.report', post }).ok,
+        canReport: can(viewer, { do: 'post.report', post }).ok,
         canModerate: everything,
         canSplit: everything && post.position > 1
       })),
@@ -104,7 +100,7 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
     ensure(can(request.viewer, { do: 'topic.reply', topic }))
     const viewer = request.viewer!
     const body = request.body.body ?? ''
-    const lastPage = (): number => pageOfPosition(seesEverything(viewer, topic) ? topic.post_count : topic.visible_post_count, app.settings.posts_per_page)
+    const lastPage = (): number => pageOfPosition(moderatesForum(viewer, topic.forum_id) ? topic.post_count : topic.visible_post_count, app.settings.posts_per_page)
     const errors = collectErrors({ body: checkBody(body) })
     if (errors) return renderTopicPage(request, reply, topic, lastPage(), { values: request.body, errors, status: 400 })
     const tooSoon = (waitSeconds: number): Promise<FastifyReply> => {

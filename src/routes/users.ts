@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { notFound } from '../plugins/errors.js'
-import { can, isSuspended } from '../permissions.js'
-import { INDEFINITELY } from '../db/schema.js'
+import { can } from '../permissions.js'
+import { describeSuspension } from '../plugins/views.js'
 import { findUserByUsername, listModeratedForumIds, ROLES } from '../models/users.js'
 import { listRecentPostsByUser } from '../models/posts.js'
 import { listForumsFlat, type ForumChoice } from '../models/forums.js'
@@ -27,9 +27,7 @@ export default async function userRoutes (app: FastifyInstance): Promise<void> {
     return reply.page('users/show', {
       title: user.username,
       member: { username: user.username, role: user.role, created_at: user.created_at, post_count: user.post_count },
-      suspended: isSuspended(user)
-        ? { until: user.suspended_until === INDEFINITELY ? null : app.i18n.date(user.suspended_until!) }
-        : null,
+      suspended: describeSuspension(user, app.i18n),
       posts: await listRecentPostsByUser(app.db, user.id, 10),
       tools: tools.suspend || tools.roles || tools.forums ? tools : null
     })
