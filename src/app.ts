@@ -9,6 +9,7 @@ import security, { cspHeader } from './plugins/security.js'
 import session from './plugins/session.js'
 import views from './plugins/views.js'
 import errors from './plugins/errors.js'
+import render from './render/index.js'
 import forumRoutes from './routes/forums.js'
 import topicRoutes from './routes/topics.js'
 import postRoutes from './routes/posts.js'
@@ -56,6 +57,7 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   })
 
   await app.register(database)
+  await app.register(render, { timeLimitMs: config.renderTimeLimitMs })
   await app.register(security)
   await app.register(formbody, { bodyLimit: BODY_LIMIT })
   await app.register(session)

@@ -18,6 +18,8 @@ export interface Config {
   /** log2 of scrypt's N for new password hashes; the parameters are stored with each hash. */
   passwordCost: number
   logLevel: string
+  /** A post body whose rendering runs longer than this is refused as too complex. */
+  renderTimeLimitMs: number
 }
 
 export class ConfigError extends Error {}
@@ -57,6 +59,7 @@ export function loadConfig (env: Env = process.env, overrides: Partial<Config> =
     synchronous,
     passwordCost: 17,
     logLevel: env.LOG_LEVEL ?? 'info',
+    renderTimeLimitMs: 1500,
     ...overrides
   }
 }

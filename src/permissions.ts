@@ -15,7 +15,7 @@ export type Viewer = Member | null
 export type Action =
   | { do: 'topic.create' }
   | { do: 'topic.reply', topic: Topic }
-  | { do: 'post.edit', post: Post, forumId: number, settings: Settings, now?: number }
+  | { do: 'post.edit', post: Post, topic: Pick<Topic, 'forum_id' | 'locked' | 'announced'>, settings: Settings, now?: number }
   | { do: 'post.report', post: Post }
   /** lock, pin, hide, move, split, merge a topic; hide, approve and read the revisions of its posts */
   | { do: 'forum.moderate', forumId: number }
@@ -38,11 +38,21 @@ export function isSuspended (member: Pick<User, 'suspended_until'> | null, now =
   return member !== null && member.suspended_until !== null && member.suspended_until > now
 }
 
+/** Suspension takes every moderation right, reading hidden and queued posts too. */
 export function moderatesForum (viewer: Viewer, forumId: number): boolean {
-  if (!hasRole(viewer, 'moderator')) return false
+  if (!hasRole(viewer, 'moderator') || isSuspended(viewer)) return false
   if (hasRole(viewer, 'beheerder')) return true
   const limited = viewer!.moderatedForumIds
   return limited === null || limited === undefined || limited.includes(forumId)
+}
+
+/**
+ * Acts on members (suspending, setting roles) and reading them in the log are site-wide,
+ * so they belong to moderators of every forum; one limited to chosen forums keeps to those.
+ */
+export function actsOnMembers (viewer: Viewer): boolean {
+  return hasRole(viewer, 'moderator') && !isSuspended(viewer) &&
+    (hasRole(viewer, 'beheerder') || viewer!.moderatedForumIds === null || viewer!.moderatedForumIds === undefined)
 }
 
 const allowed: Decision = { ok: true }
@@ -60,8 +70,11 @@ export function can (viewer: Viewer, action: Action): Decision {
       if (action.topic.locked && !moderatesForum(viewer, action.topic.forum_id)) return refuse('refusal.locked')
       return allowed
     case 'post.edit': {
-      if (moderatesForum(viewer, action.forumId)) return allowed
+      if (moderatesForum(viewer, action.topic.forum_id)) return allowed
       if (action.post.author_id !== viewer.id) return refuse('refusal.not_yours')
+      // A closed or announced topic is its moderators' to change, its author's words included.
+      if (action.topic.locked) return refuse('refusal.locked_edit')
+      if (action.topic.announced) return refuse('refusal.announced_edit')
       if (hasRole(viewer, 'bijdrager')) return allowed
       const windowMs = action.settings.edit_window_minutes * 60_000
       if ((action.now ?? Date.now()) - action.post.created_at > windowMs) return refuse('refusal.edit_window')
@@ -75,14 +88,14 @@ export function can (viewer: Viewer, action: Action): Decision {
     case 'moderation.view':
       return hasRole(viewer, 'moderator') ? allowed : refuse('refusal.moderators_only')
     case 'member.suspend':
-      if (!hasRole(viewer, 'moderator')) return refuse('refusal.moderators_only')
+      if (!actsOnMembers(viewer)) return refuse(hasRole(viewer, 'moderator') ? 'refusal.site_moderators_only' : 'refusal.moderators_only')
       if (action.member.id === viewer.id) return refuse('refusal.not_yourself')
       // Moderators answer to the beheerder, not to each other.
       if (hasRole(action.member, 'moderator') && !hasRole(viewer, 'beheerder')) return refuse('refusal.outranked')
       if (action.member.role === 'beheerder') return refuse('refusal.outranked')
       return allowed
     case 'member.role': {
-      if (!hasRole(viewer, 'moderator')) return refuse('refusal.moderators_only')
+      if (!actsOnMembers(viewer)) return refuse(hasRole(viewer, 'moderator') ? 'refusal.site_moderators_only' : 'refusal.moderators_only')
       if (action.member.id === viewer.id) return refuse('refusal.not_yourself')
       const touchesModerators = hasRole(action.member, 'moderator') || hasRole({ ...viewer, role: action.role }, 'moderator')
       if (touchesModerators && !hasRole(viewer, 'beheerder')) return refuse('refusal.beheerder_only')
@@ -123,10 +136,23 @@ export function postingWait (author: Pick<User, 'role' | 'created_at' | 'last_po
   return Math.max(waitSpacing, waitFirstDay)
 }
 
-/** lid → bijdrager when every threshold in the settings holds. */
-export function earnsPromotion (member: Pick<User, 'role' | 'created_at' | 'post_count'>, settings: Settings,
+/** Milliseconds until this member may edit again (0: now): edits are spaced like posts, from the last edit. */
+export function editWait (editor: Pick<User, 'role' | 'last_edit_at'>, settings: Settings, now = Date.now()): number {
+  if (editor.last_edit_at === null) return 0
+  return Math.max(0, editor.last_edit_at + postingSpacingSeconds(editor, settings) * 1000 - now)
+}
+
+/** Each rename keeps the old slug answering for good, so members may rename a topic only so often. */
+export const RENAMES_PER_DAY = 3
+
+export function mayRenameTopic (viewer: Viewer, forumId: number, renamesInLastDay: number): boolean {
+  return moderatesForum(viewer, forumId) || renamesInLastDay < RENAMES_PER_DAY
+}
+
+/** lid → bijdrager when every threshold in the settings holds, unless a moderator chose the member's role. */
+export function earnsPromotion (member: Pick<User, 'role' | 'created_at' | 'post_count' | 'role_set_by_moderator'>, settings: Settings,
   upheldReportsRecently: number, now = Date.now()): boolean {
-  return member.role === 'lid' &&
+  return member.role === 'lid' && !member.role_set_by_moderator &&
     member.post_count >= settings.promote_after_posts &&
     now - member.created_at >= settings.promote_after_days * 24 * 3600_000 &&
     upheldReportsRecently === 0

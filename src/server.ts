@@ -22,6 +22,7 @@ async function main (): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'))
   process.on('SIGINT', () => shutdown('SIGINT'))
 
+  await app.warmRenderer()
   await app.listen({ port: config.port, host: config.host })
 }
 

@@ -55,9 +55,9 @@ const actions: Record<string, Action> = {
   'topic.create': { do: 'topic.create' },
   'topic.reply open': { do: 'topic.reply', topic: topic(false) },
   'topic.reply locked': { do: 'topic.reply', topic: topic(true) },
-  'post.edit own, within window': { do: 'post.edit', post: post(1, 59), forumId: 1, settings, now: NOW },
-  'post.edit own, after window': { do: 'post.edit', post: post(1, 61), forumId: 1, settings, now: NOW },
-  'post.edit other': { do: 'post.edit', post: post(2, 5), forumId: 1, settings, now: NOW }
+  'post.edit own, within window': { do: 'post.edit', post: post(1, 59), topic: { forum_id: 1, locked: 0, announced: 0 }, settings, now: NOW },
+  'post.edit own, after window': { do: 'post.edit', post: post(1, 61), topic: { forum_id: 1, locked: 0, announced: 0 }, settings, now: NOW },
+  'post.edit other': { do: 'post.edit', post: post(2, 5), topic: { forum_id: 1, locked: 0, announced: 0 }, settings, now: NOW }
 }
 
 // Expected answer per viewer, in the order of `actions`: true = allowed, otherwise the refusal's reason.
@@ -96,7 +96,7 @@ t.test('a guest is sent to log in; a refused member is not', async t => {
 t.test('the edit window is the setting, measured from when the post was written', async t => {
   const lid = viewers.lid
   const edit = (ageMinutes: number, windowMinutes: number): boolean =>
-    can(lid, { do: 'post.edit', post: post(1, ageMinutes), forumId: 1, settings: { ...settings, edit_window_minutes: windowMinutes }, now: NOW }).ok
+    can(lid, { do: 'post.edit', post: post(1, ageMinutes), topic: { forum_id: 1, locked: 0, announced: 0 }, settings: { ...settings, edit_window_minutes: windowMinutes }, now: NOW }).ok
   t.equal(edit(60, 60), true, 'exactly at the end of the window')
   t.equal(edit(60.5, 60), false, 'just after the window')
   t.equal(edit(100, 120), true, 'a longer window')

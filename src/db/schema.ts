@@ -20,6 +20,9 @@ export interface UsersTable {
   suspended_until: number | null
   suspended_reason: string | null
   last_post_at: number | null
+  last_edit_at: number | null
+  /** A moderator chose this role: automatic promotion leaves it alone. */
+  role_set_by_moderator: Generated<number>
 }
 
 export interface SessionsTable {
@@ -125,9 +128,11 @@ export interface ForumModeratorsTable {
   forum_id: number
 }
 
+/** Former slugs of renamed topics, which answer with a redirect. */
 export interface TopicSlugsTable {
   slug: string
   topic_id: number
+  created_at: Generated<number>
 }
 
 export interface SettingsTable {

@@ -48,9 +48,14 @@ function mentionTokens (tokens: Token[]): MentionToken[] {
   return found
 }
 
-/** Lower-cased names mentioned with @name outside code and links. */
-export function findMentions (source: string): string[] {
-  return [...new Set(mentionTokens(lex(source)).map(token => token.name))]
+/**
+ * Lower-cased names that may be mentions: a linear scan, no parse. It finds every name the
+ * parser will (and more, in code and links), so the members to look up are known before parsing.
+ */
+export function mentionCandidates (source: string): string[] {
+  const names = new Set<string>()
+  for (const match of source.matchAll(new RegExp(MENTION.source.slice(1), 'g'))) names.add(match[1].toLowerCase())
+  return [...names]
 }
 
 export interface RenderOptions {
@@ -105,33 +110,70 @@ export function sanitizePostHtml (html: string, trusted: boolean): string {
 const MAX_NESTING = 16
 const CONTAINER_PREFIX = /^[ \t]*(?:(?:>|[-+*]|\d{1,9}[.)])[ \t]*)+/
 const CONTAINER_MARKER = /(?:>|[-+*]|\d{1,9}[.)])[ \t]*/g
+/** Columns of indentation kept; deeper lines nest no further (about sixteen list levels). */
+const MAX_INDENT = 32
+/** Emphasis delimiter runs (`*`, `_`) in one block before they are taken as text: the parser's cost grows with their square. */
+const MAX_EMPHASIS_RUNS = 1000
+
+function escapeMarkers (line: string, from: number): string {
+  return line.slice(0, from) + line.slice(from).replace(/[>*+-]|(?<=\d)[.)]/g, ch => `\\${ch}`)
+}
+
+function indentWidth (whitespace: string): number {
+  let width = 0
+  for (const ch of whitespace) width = ch === '\t' ? width + 4 - (width % 4) : width + 1
+  return width
+}
 
 /**
- * Quotes and lists nested thousands deep on one line ("> > > …", "- - - …") exhaust the
- * parser's stack; nobody writes more than a few levels, so deeper markers become text.
+ * Shapes that cost the parser more than their length, made harmless before parsing:
+ * quotes and lists nested thousands deep on one line ("> > > …") or by ever deeper
+ * indentation exhaust its stack, and thousands of unmatched `_` and `*` in one block take
+ * quadratic time (marked#4099). Nobody writes those on purpose; they become text.
  */
-export function limitNesting (source: string): string {
+export function defuse (source: string): string {
   let inFence = false
-  return source.split('\n').map(line => {
+  const lines = source.split('\n').map(line => {
     if (/^[ \t]{0,3}(?:```|~~~)/.test(line)) inFence = !inFence
     if (inFence) return line
+    const indent = /^[ \t]*/.exec(line)![0]
+    if (indentWidth(indent) > MAX_INDENT) line = ' '.repeat(MAX_INDENT) + line.slice(indent.length)
     const prefix = CONTAINER_PREFIX.exec(line)?.[0]
     const markers = prefix?.match(CONTAINER_MARKER)
     if (!prefix || !markers || markers.length <= MAX_NESTING) return line
-    const kept = prefix.slice(0, prefix.length - markers.slice(MAX_NESTING).join('').length)
-    return kept + line.slice(kept.length).replace(/[>*+-]|(?<=\d)[.)]/g, ch => `\\${ch}`)
-  }).join('\n')
+    return escapeMarkers(line, prefix.length - markers.slice(MAX_NESTING).join('').length)
+  })
+  return limitEmphasis(lines.join('\n'))
 }
 
-function lex (source: string): Token[] {
-  return marked.lexer(limitNesting(source))
+/** In a block (text between blank lines) with too many emphasis runs, `*` and `_` outside code spans become text. */
+function limitEmphasis (source: string): string {
+  return source.split(/(\n[ \t]*\n)/).map(block => {
+    const runs = block.match(/[*_]+/g)
+    if (runs === null || runs.length <= MAX_EMPHASIS_RUNS) return block
+    return block.split(/(`+[^`]*`+)/).map((part, i) => i % 2 === 1 ? part : part.replace(/\\[^]|[*_]/g, ch => ch.length === 2 ? ch : `\\${ch}`)).join('')
+  }).join('')
 }
 
-/** Markdown → safe HTML, done once when a post is written. */
+export interface Rendered {
+  html: string
+  /** Members mentioned with @name outside code and links, as registered. */
+  mentions: string[]
+}
+
+/** Markdown → safe HTML, done once when a post is written; one parse gives both the HTML and the mentions. */
+export function renderMarkdown (source: string, options: RenderOptions): Rendered {
+  const tokens = marked.lexer(defuse(source))
+  const mentions = new Set<string>()
+  for (const mention of mentionTokens(tokens)) {
+    mention.username = options.members.get(mention.name) ?? null
+    if (mention.username) mentions.add(mention.username)
+  }
+  return { html: sanitizePostHtml(marked.parser(tokens), options.trusted), mentions: [...mentions] }
+}
+
 export function renderPost (source: string, options: RenderOptions): string {
-  const tokens = lex(source)
-  for (const mention of mentionTokens(tokens)) mention.username = options.members.get(mention.name) ?? null
-  return sanitizePostHtml(marked.parser(tokens), options.trusted)
+  return renderMarkdown(source, options).html
 }
 
 /** Links in rendered post HTML that lead elsewhere (links to members' profiles, as mentions make, are not counted). */

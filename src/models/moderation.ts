@@ -45,7 +45,11 @@ export interface LogEntry {
   created_at: number
 }
 
-export async function listModerationLog (db: DB, filter: { moderator?: string, action?: string, actions?: string[], topicId?: number, limit: number, offset: number }): Promise<LogEntry[]> {
+/** Which parts of the log a reader may see: topic and post acts (in these forums, or all: null), member acts, site acts. */
+export interface LogScope { forumIds: number[] | null, members: boolean, site: boolean }
+
+export async function listModerationLog (db: DB, filter: { moderator?: string, action?: string, actions?: string[], topicId?: number,
+  scope?: LogScope, limit: number, offset: number }): Promise<LogEntry[]> {
   let query = db.selectFrom('moderation_log as log')
     .innerJoin('users as moderator', 'moderator.id', 'log.moderator_id')
     .leftJoin('topics', 'topics.id', 'log.topic_id')
@@ -56,6 +60,17 @@ export async function listModerationLog (db: DB, filter: { moderator?: string, a
   if (filter.action) query = query.where('log.action', '=', filter.action)
   if (filter.actions) query = query.where('log.action', 'in', filter.actions)
   if (filter.topicId !== undefined) query = query.where('log.topic_id', '=', filter.topicId)
+  const scope = filter.scope
+  if (scope) {
+    query = query.where(eb => {
+      const topicActs = eb('log.topic_id', 'is not', null)
+      return eb.or([
+        scope.forumIds === null ? topicActs : eb.and([topicActs, eb('topics.forum_id', 'in', [...scope.forumIds, -1])]),
+        ...(scope.members ? [eb.and([eb('log.topic_id', 'is', null), eb('log.user_id', 'is not', null)])] : []),
+        ...(scope.site ? [eb.and([eb('log.topic_id', 'is', null), eb('log.user_id', 'is', null)])] : [])
+      ])
+    })
+  }
   return query.orderBy('log.created_at', 'desc').orderBy('log.id', 'desc').limit(filter.limit).offset(filter.offset).execute()
 }
 
@@ -74,14 +89,16 @@ async function authorsInTopic (trx: DB, topicId: number): Promise<number[]> {
 }
 
 export async function setTopicHidden (db: DB, topic: Topic, hidden: boolean, act: Act): Promise<void> {
-  await db.transaction().execute(async trx => {
-    await trx.updateTable('topics').set({
-      hidden: hidden ? 1 : 0, hidden_by: hidden ? act.moderatorId : null, hidden_reason: hidden ? act.reason || null : null
-    }).where('id', '=', topic.id).execute()
-    await recountForum(trx, topic.forum_id)
-    for (const userId of await authorsInTopic(trx, topic.id)) await recountUser(trx, userId)
-    await logAct(trx, { ...act, topicId: topic.id })
-  })
+  await db.transaction().execute(trx => applyTopicHidden(trx, topic.id, hidden, act))
+}
+
+async function applyTopicHidden (trx: DB, topicId: number, hidden: boolean, act: Act): Promise<void> {
+  const topic = await trx.updateTable('topics').set({
+    hidden: hidden ? 1 : 0, hidden_by: hidden ? act.moderatorId : null, hidden_reason: hidden ? act.reason || null : null
+  }).where('id', '=', topicId).returning('forum_id').executeTakeFirstOrThrow()
+  await recountForum(trx, topic.forum_id)
+  for (const userId of await authorsInTopic(trx, topicId)) await recountUser(trx, userId)
+  await logAct(trx, { ...act, topicId })
 }
 
 /** The topic keeps its URL; both forums' counts and last posts are corrected in the same transaction. */
@@ -100,8 +117,16 @@ export async function setPostState (db: DB, post: { id: number, topic_id: number
   await db.transaction().execute(trx => applyPostState(trx, post, change, act))
 }
 
-/** Hides, unhides or approves a post inside the caller's transaction, with counts and log. */
+/**
+ * Hides, unhides or approves a post inside the caller's transaction, with counts and log.
+ * A topic is its opening post: hiding that hides the topic, replies and all, and restoring it restores the topic.
+ */
 export async function applyPostState (trx: DB, post: { id: number, topic_id: number, author_id: number }, change: PostChange, act: Act): Promise<void> {
+  const { position } = await trx.selectFrom('posts').select('position').where('id', '=', post.id).executeTakeFirstOrThrow()
+  if (change.hidden !== undefined && position === 1) {
+    await applyTopicHidden(trx, post.topic_id, change.hidden, { ...act, postId: post.id })
+    return
+  }
   if (change.hidden !== undefined) {
     await trx.updateTable('posts').set({
       hidden: change.hidden ? 1 : 0,
@@ -143,12 +168,15 @@ async function movePosts (trx: DB, postIds: number[], topicId: number): Promise<
 export async function splitTopic (db: DB, topic: Topic, postIds: number[], title: string, act: Act): Promise<Topic> {
   return db.transaction().execute(async trx => {
     const moving = await repliesOf(trx, topic.id, postIds)
-    const first = await trx.selectFrom('posts').select(['id', 'author_id', 'created_at']).where('id', 'in', moving.map(p => p.id))
-      .orderBy('position').limit(1).executeTakeFirstOrThrow()
+    const first = await trx.selectFrom('posts').select(['id', 'author_id', 'created_at', 'hidden', 'hidden_by', 'hidden_reason'])
+      .where('id', 'in', moving.map(p => p.id)).orderBy('position').limit(1).executeTakeFirstOrThrow()
     const slug = await uniqueSlug(slugify(title), s => isTopicSlugTaken(trx, s))
+    // A hidden post that opens the new topic makes it a hidden topic (see applyPostState).
     const created = await trx.insertInto('topics').values({
-      forum_id: topic.forum_id, slug, title, author_id: first.author_id, created_at: first.created_at, last_post_at: first.created_at
+      forum_id: topic.forum_id, slug, title, author_id: first.author_id, created_at: first.created_at, last_post_at: first.created_at,
+      hidden: first.hidden, hidden_by: first.hidden_by, hidden_reason: first.hidden_reason
     }).returningAll().executeTakeFirstOrThrow()
+    if (first.hidden) await trx.updateTable('posts').set({ hidden: 0, hidden_by: null, hidden_reason: null }).where('id', '=', first.id).execute()
     await movePosts(trx, moving.map(p => p.id), created.id)
     await renumberTopic(trx, created.id, first.id)
     await recountAll(trx, { topics: [topic.id], forums: [topic.forum_id], users: moving.map(p => p.author_id) })

@@ -1,15 +1,18 @@
 import type { DB } from '../db/index.js'
 import type { Post, Role } from '../db/schema.js'
-import { findMentions, renderPost } from '../lib/markdown.js'
+import { mentionCandidates, renderPost } from '../lib/markdown.js'
 import { isTrustedAuthor } from '../permissions.js'
-import { insertPost, recordNewPost, renameTopic } from './topics.js'
+import { insertPost, PostedMeanwhile, recordNewPost, renameTopic } from './topics.js'
 import { findMembersByKeys } from './users.js'
 import { recountAll } from './recount.js'
 import { logAct } from './moderation.js'
 
-/** Markdown → the HTML stored beside it: mentions of members become links, rel by the author's role. */
+/**
+ * Markdown → the HTML stored beside it, on this thread: for text Kring itself writes (demo
+ * content, test fixtures). What members type goes through the render pool (app.renderBody).
+ */
 export async function renderPostBody (db: DB, source: string, author: { role: Role }): Promise<string> {
-  const members = await findMembersByKeys(db, findMentions(source))
+  const members = await findMembersByKeys(db, mentionCandidates(source))
   return renderPost(source, { members, trusted: isTrustedAuthor(author) })
 }
 
@@ -54,21 +57,24 @@ export async function listQueuedPostsByAuthor (db: DB, topicId: number, authorId
 
 export interface QueuedPost { id: number, body_html: string, created_at: number, position: number, topic_slug: string, topic_title: string, forum_id: number, author: string }
 
-/** Posts waiting for approval, oldest first. */
-export async function listQueuedPosts (db: DB, limit: number): Promise<QueuedPost[]> {
-  return db.selectFrom('posts')
+/** Posts waiting for approval in these forums (null: all), oldest first. */
+export async function listQueuedPosts (db: DB, forumIds: number[] | null, limit: number): Promise<QueuedPost[]> {
+  let query = db.selectFrom('posts')
     .innerJoin('topics', 'topics.id', 'posts.topic_id')
     .innerJoin('users', 'users.id', 'posts.author_id')
     .select(['posts.id', 'posts.body_html', 'posts.created_at', 'posts.position', 'topics.slug as topic_slug',
       'topics.title as topic_title', 'topics.forum_id', 'users.username as author'])
     .where('posts.queued', '=', 1).where('posts.hidden', '=', 0)
-    .orderBy('posts.created_at').limit(limit).execute()
+  if (forumIds !== null) query = query.where('topics.forum_id', 'in', [...forumIds, -1])
+  return query.orderBy('posts.created_at').limit(limit).execute()
 }
 
 export interface PostInTopic extends Post {
   topic_slug: string
   topic_title: string
   topic_hidden: number
+  topic_locked: number
+  topic_announced: number
   forum_id: number
 }
 
@@ -76,7 +82,8 @@ export async function findPostById (db: DB, id: number): Promise<PostInTopic | u
   return db.selectFrom('posts')
     .innerJoin('topics', 'topics.id', 'posts.topic_id')
     .selectAll('posts')
-    .select(['topics.slug as topic_slug', 'topics.title as topic_title', 'topics.hidden as topic_hidden', 'topics.forum_id'])
+    .select(['topics.slug as topic_slug', 'topics.title as topic_title', 'topics.hidden as topic_hidden',
+      'topics.locked as topic_locked', 'topics.announced as topic_announced', 'topics.forum_id'])
     .where('posts.id', '=', id)
     .executeTakeFirst()
 }
@@ -123,25 +130,49 @@ export interface PostEdit {
   reason?: string
   /** The new text must wait for approval again (a member's edit that added too many links). */
   requeue?: boolean
+  /** The editor's last edit time the edit spacing was checked against (undefined: no limit applies). */
+  expectedLastEditAt?: number | null
   now?: number
+}
+
+/** Edits by one editor within this time of the revision that began them fold into that one revision. */
+export const REVISION_FOLD_MS = 5 * 60_000
+
+/** Keeps what the post said before, as a revision; a burst of edits by one editor keeps one. */
+async function keepRevision (trx: DB, input: PostEdit, before: { body_md: string, title: string }, retitled: boolean, now: number): Promise<void> {
+  const latest = await trx.selectFrom('post_revisions').select(['id', 'editor_id', 'created_at', 'title', 'reason'])
+    .where('post_id', '=', input.postId).orderBy('id', 'desc').limit(1).executeTakeFirst()
+  if (latest && latest.editor_id === input.editorId && now - latest.created_at < REVISION_FOLD_MS) {
+    // That revision already holds the text from before the burst; the title too, unless this edit is the burst's first rename.
+    const patch = { title: latest.title ?? (retitled ? before.title : null), reason: latest.reason ?? (input.reason || null) }
+    await trx.updateTable('post_revisions').set(patch).where('id', '=', latest.id).execute()
+    return
+  }
+  await trx.insertInto('post_revisions').values({
+    post_id: input.postId,
+    editor_id: input.editorId,
+    created_at: now,
+    reason: input.reason || null,
+    title: retitled ? before.title : null,
+    body_md: before.body_md
+  }).execute()
 }
 
 /** Saves a new body (and title), keeping what it said before as a revision; returns the topic's slug. */
 export async function editPost (db: DB, input: PostEdit): Promise<string> {
   const now = input.now ?? Date.now()
   return db.transaction().execute(async trx => {
+    let stamp = trx.updateTable('users').set({ last_edit_at: now }).where('id', '=', input.editorId)
+    if (input.expectedLastEditAt !== undefined) {
+      stamp = stamp.where('last_edit_at', input.expectedLastEditAt === null ? 'is' : '=', input.expectedLastEditAt)
+    }
+    // Another edit by the same member landed since the spacing was checked: this one waits.
+    if (Number((await stamp.executeTakeFirst()).numUpdatedRows) === 0) throw new PostedMeanwhile()
     const before = await trx.selectFrom('posts').innerJoin('topics', 'topics.id', 'posts.topic_id')
       .select(['posts.body_md', 'posts.position', 'posts.topic_id', 'posts.author_id', 'topics.title', 'topics.forum_id'])
       .where('posts.id', '=', input.postId).executeTakeFirstOrThrow()
     const retitled = input.title !== undefined && before.position === 1 && input.title !== before.title
-    await trx.insertInto('post_revisions').values({
-      post_id: input.postId,
-      editor_id: input.editorId,
-      created_at: now,
-      reason: input.reason || null,
-      title: retitled ? before.title : null,
-      body_md: before.body_md
-    }).execute()
+    await keepRevision(trx, input, before, retitled, now)
     await trx.updateTable('posts')
       .set({ body_md: input.bodyMd, body_html: input.bodyHtml, edited_at: now })
       .where('id', '=', input.postId).execute()
@@ -154,7 +185,7 @@ export async function editPost (db: DB, input: PostEdit): Promise<string> {
       await logAct(trx, { moderatorId: input.editorId, action: 'post.edit', topicId: before.topic_id, postId: input.postId, reason: input.reason, now })
     }
     const topic = await trx.selectFrom('topics').selectAll().where('id', '=', before.topic_id).executeTakeFirstOrThrow()
-    return retitled ? renameTopic(trx, topic, input.title!) : topic.slug
+    return retitled ? renameTopic(trx, topic, input.title!, now) : topic.slug
   })
 }
 

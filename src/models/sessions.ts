@@ -41,10 +41,21 @@ export async function recordLoginFailure (db: DB, userId: number, now = Date.now
   await db.insertInto('login_failures').values({ user_id: userId, at: now }).execute()
 }
 
-/** Seconds until this account may try again, or 0, given at most `max` failures an hour. */
-export async function loginLockoutSeconds (db: DB, userId: number, max: number, now = Date.now()): Promise<number> {
-  const recent = await db.selectFrom('login_failures').select('at').where('user_id', '=', userId)
-    .where('at', '>', now - HOUR).orderBy('at', 'desc').limit(max).execute()
-  if (recent.length < max) return 0
-  return Math.ceil((recent[max - 1].at + HOUR - now) / 1000)
+/** Failures an account may have in an hour before an unknown device must wait. */
+export const FREE_LOGIN_FAILURES = 5
+const LONGEST_LOGIN_WAIT_SECONDS = 15 * 60
+
+/**
+ * Seconds until an unknown device may try this account again, or 0: after a few failures in
+ * an hour each next try waits twice as long after the last failure (1 s, 2 s, 4 s … 15 min),
+ * so guessing from many addresses gets a dozen tries an hour. Known devices do not wait.
+ */
+export async function loginWaitSeconds (db: DB, userId: number, now = Date.now()): Promise<number> {
+  const row = await db.selectFrom('login_failures')
+    .select(eb => [eb.fn.countAll<number>().as('n'), eb.fn.max('at').as('last')])
+    .where('user_id', '=', userId).where('at', '>', now - HOUR).executeTakeFirstOrThrow()
+  const failures = Number(row.n)
+  if (failures < FREE_LOGIN_FAILURES || row.last === null) return 0
+  const wait = Math.min(2 ** (failures - FREE_LOGIN_FAILURES), LONGEST_LOGIN_WAIT_SECONDS)
+  return Math.max(0, Math.ceil((Number(row.last) + wait * 1000 - now) / 1000))
 }

@@ -62,6 +62,13 @@ export async function findRenamedTopicSlug (db: DB, oldSlug: string): Promise<st
   return row?.slug
 }
 
+/** How many slugs a topic left behind since `since`: its renames, less those it took back. */
+export async function countRenamesSince (db: DB, topicId: number, since: number): Promise<number> {
+  const row = await db.selectFrom('topic_slugs').select(eb => eb.fn.countAll<number>().as('n'))
+    .where('topic_id', '=', topicId).where('created_at', '>', since).executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
 export async function isTopicSlugTaken (db: DB, slug: string): Promise<boolean> {
   const current = await db.selectFrom('topics').select('id').where('slug', '=', slug).executeTakeFirst()
   const former = await db.selectFrom('topic_slugs').select('topic_id').where('slug', '=', slug).executeTakeFirst()
@@ -83,7 +90,7 @@ export async function insertPost (trx: DB, post: { topicId: number, authorId: nu
   }).returningAll().executeTakeFirstOrThrow()
 }
 
-/** Another post by the same member was stored between the posting-limit check and this write. */
+/** Another post (or edit) by the same member was stored between the limit check and this write. */
 export class PostedMeanwhile extends Error {}
 
 /**
@@ -149,13 +156,13 @@ export async function createTopic (db: DB, input: NewTopic): Promise<{ topic: To
 }
 
 /** A new title gets a new slug; the old one is kept so old links answer with a redirect. */
-export async function renameTopic (trx: DB, topic: Topic, title: string): Promise<string> {
+export async function renameTopic (trx: DB, topic: Topic, title: string, now = Date.now()): Promise<string> {
   const wanted = slugify(title)
   // The topic's own former slugs are free for it to take back, and its current one is its own.
   await trx.deleteFrom('topic_slugs').where('topic_id', '=', topic.id).where('slug', '=', wanted).execute()
   const slug = await uniqueSlug(wanted, async s => s !== topic.slug && await isTopicSlugTaken(trx, s))
   if (slug !== topic.slug) {
-    await trx.insertInto('topic_slugs').values({ slug: topic.slug, topic_id: topic.id })
+    await trx.insertInto('topic_slugs').values({ slug: topic.slug, topic_id: topic.id, created_at: now })
       .onConflict(oc => oc.column('slug').doNothing()).execute()
   }
   await trx.updateTable('topics').set({ title, slug }).where('id', '=', topic.id).execute()

@@ -46,15 +46,20 @@ export async function isEmailTaken (db: DB, email: string): Promise<boolean> {
   return (await db.selectFrom('users').select('id').where('email_key', '=', userKey(email)).executeTakeFirst()) !== undefined
 }
 
+/** A role chosen by a moderator (or the operator) stands: automatic promotion leaves it alone from then on. */
 export async function setUserRole (db: DB, userId: number, role: Role): Promise<void> {
-  await db.updateTable('users').set({ role }).where('id', '=', userId).execute()
+  await db.updateTable('users').set({ role, role_set_by_moderator: 1 }).where('id', '=', userId).execute()
 }
 
 /** lower-cased username → username, for the given lower-cased names that belong to members. */
 export async function findMembersByKeys (db: DB, keys: string[]): Promise<Map<string, string>> {
-  if (keys.length === 0) return new Map()
-  const rows = await db.selectFrom('users').select(['username', 'username_key']).where('username_key', 'in', keys).execute()
-  return new Map(rows.map(r => [r.username_key, r.username]))
+  const found = new Map<string, string>()
+  // In slices, within every database's limit on bound parameters.
+  for (let i = 0; i < keys.length; i += 1000) {
+    const rows = await db.selectFrom('users').select(['username', 'username_key']).where('username_key', 'in', keys.slice(i, i + 1000)).execute()
+    for (const row of rows) found.set(row.username_key, row.username)
+  }
+  return found
 }
 
 /** The forums a moderator is limited to, or null when they moderate every forum. */
@@ -88,7 +93,8 @@ export async function promoteIfEarned (db: DB, settings: Settings, userId: numbe
     .where('reports.resolved_at', '>=', now - settings.promote_clean_days * 24 * 3600_000)
     .executeTakeFirstOrThrow()
   if (!earnsPromotion(member, settings, Number(upheld.n), now)) return false
-  await db.updateTable('users').set({ role: 'bijdrager' }).where('id', '=', userId).where('role', '=', 'lid').execute()
+  await db.updateTable('users').set({ role: 'bijdrager' }).where('id', '=', userId).where('role', '=', 'lid')
+    .where('role_set_by_moderator', '=', 0).execute()
   return true
 }
 

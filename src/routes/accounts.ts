@@ -1,17 +1,26 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { SqliteError } from 'better-sqlite3'
 import { HttpError, localPath } from '../plugins/errors.js'
-import { loginLockoutSeconds, recordLoginFailure } from '../models/sessions.js'
+import { loginWaitSeconds, recordLoginFailure } from '../models/sessions.js'
 import { hashPassword, verifyPassword } from '../lib/passwords.js'
 import { checkEmail, checkPassword, checkUsername, collectErrors, formSchema } from '../lib/validation.js'
 import { createUser, findUserByLogin, isEmailTaken, isUsernameTaken } from '../models/users.js'
 
 const MINUTE = 60_000
 const HOUR = 3_600_000
-const FAILURES_PER_ACCOUNT_HOUR = 100
+/** Remembers, in a signed cookie, the accounts that logged in on this browser: a known device. */
+const KNOWN_DEVICE_COOKIE = 'kring_known'
+const KNOWN_ACCOUNTS_KEPT = 5
 
 interface RegisterForm { username?: string, email?: string, password?: string }
 interface LoginForm { login?: string, password?: string, next?: string }
+
+function knownAccounts (request: FastifyRequest): number[] {
+  const raw = request.cookies[KNOWN_DEVICE_COOKIE]
+  const unsigned = raw === undefined ? undefined : request.unsignCookie(raw)
+  if (!unsigned?.valid || !unsigned.value) return []
+  return unsigned.value.split('.').map(Number).filter(id => Number.isSafeInteger(id) && id > 0)
+}
 
 export default async function accountRoutes (app: FastifyInstance): Promise<void> {
   // Unknown logins still cost one hash, so timing does not tell which accounts exist.
@@ -68,10 +77,12 @@ export default async function accountRoutes (app: FastifyInstance): Promise<void
     const password = request.body.password ?? ''
     const next = localPath(request.body.next) ?? '/'
     const user = login === '' ? undefined : await findUserByLogin(app.db, login)
-    // Guessing spread over many addresses still meets a limit per account.
-    const lockout = user ? await loginLockoutSeconds(app.db, user.id, FAILURES_PER_ACCOUNT_HOUR) : 0
-    if (lockout > 0) {
-      reply.header('retry-after', lockout)
+    // Guessing spread over many addresses still slows down per account; a browser this account
+    // logged in on before is not slowed, so a stranger's guessing cannot lock the owner out.
+    const known = knownAccounts(request)
+    const wait = user && !known.includes(user.id) ? await loginWaitSeconds(app.db, user.id) : 0
+    if (wait > 0) {
+      reply.header('retry-after', wait)
       throw new HttpError(429, 'error.too_many')
     }
     const matches = await verifyPassword(password, user?.password_hash ?? await decoyHash)
@@ -82,6 +93,10 @@ export default async function accountRoutes (app: FastifyInstance): Promise<void
       }, 400)
     }
     await reply.logIn(user)
+    const remembered = [user.id, ...known.filter(id => id !== user.id)].slice(0, KNOWN_ACCOUNTS_KEPT)
+    reply.setCookie(KNOWN_DEVICE_COOKIE, remembered.join('.'), {
+      path: '/', httpOnly: true, sameSite: 'lax', secure: app.config.baseUrl.startsWith('https:'), signed: true, maxAge: 365 * 24 * 3600
+    })
     return reply.redirect(next, 303)
   })
 

@@ -6,7 +6,7 @@ import { createTopic, listAnnouncementsElsewhere, listTopicsInForum } from '../m
 import { pageLinks, paginate, parsePageParam } from '../lib/pagination.js'
 import { checkBody, checkTitle, collectErrors, formSchema, slugParams } from '../lib/validation.js'
 import type { Forum } from '../db/schema.js'
-import { preparePost, waitError, writePost } from './posting.js'
+import { preparePost, refusalStatus, writePost } from './posting.js'
 import { topicPageUrl } from './topics.js'
 
 interface SlugPage { slug: string, n?: string }
@@ -70,15 +70,11 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
     const body = request.body.body ?? ''
     const errors = collectErrors({ title: checkTitle(title), body: checkBody(body) })
     if (errors) return newTopicPage(reply, forum, request.body, errors, 400)
-    const tooSoon = (waitSeconds: number): FastifyReply => {
-      reply.header('retry-after', waitSeconds)
-      return newTopicPage(reply, forum, request.body, waitError(app, waitSeconds), 429)
-    }
     const prepared = await preparePost(app, viewer, body, true)
-    if (!prepared.ok) return tooSoon(prepared.waitSeconds)
+    if (!prepared.ok) return newTopicPage(reply, forum, request.body, prepared.errors, refusalStatus(reply, prepared))
     const { bodyHtml, queued, expectedLastPostAt } = prepared
     const written = await writePost(app, viewer, () => createTopic(app.db, { forumId: forum.id, authorId: viewer.id, title, bodyMd: body, bodyHtml, queued, expectedLastPostAt }))
-    if (!written.ok) return tooSoon(written.waitSeconds)
+    if (!written.ok) return newTopicPage(reply, forum, request.body, written.errors, refusalStatus(reply, written))
     return reply.redirect(topicPageUrl(written.value.topic.slug, 1), 303)
   })
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { ensure, HttpError, notFound } from '../plugins/errors.js'
-import { can, hasRole } from '../permissions.js'
+import { actsOnMembers, can, hasRole } from '../permissions.js'
 import { INDEFINITELY, type Role } from '../db/schema.js'
 import { findForumBySlug } from '../models/forums.js'
 import { findTopicBySlug } from '../models/topics.js'
@@ -10,7 +10,7 @@ import { listOpenReports, resolveReports } from '../models/reports.js'
 import { findUserByUsername, ROLES, setModeratedForums, setUserRole, suspendUser } from '../models/users.js'
 import { checkReason, checkTitle, formSchema, idParams, parseId, slugParams } from '../lib/validation.js'
 import { parsePageParam } from '../lib/pagination.js'
-import { topicPageUrl } from './topics.js'
+import { canSeeTopic, findVisibleTopic, topicPageUrl } from './topics.js'
 
 interface TopicActForm { action?: string, reason?: string, forum?: string, title?: string, target?: string, posts?: string | string[] }
 interface MemberActForm { action?: string, reason?: string, role?: string, until?: string, forums?: string | string[] }
@@ -42,8 +42,7 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
       body: formSchema(['action', 'reason', 'forum', 'title', 'target'], ['posts'])
     }
   }, async (request, reply) => {
-    const topic = await findTopicBySlug(app.db, request.params.slug)
-    if (!topic) throw notFound()
+    const { topic } = await findVisibleTopic(app.db, request.viewer, request.params.slug)
     ensure(can(request.viewer, { do: 'forum.moderate', forumId: topic.forum_id }))
     const moderatorId = request.viewer!.id
     const action = request.body.action ?? ''
@@ -141,9 +140,8 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
 
   app.get('/moderation/queue', async (request, reply) => {
     ensure(can(request.viewer, { do: 'moderation.view' }))
-    const queued = await listQueuedPosts(app.db, 200)
-    const mine = queued.filter(post => can(request.viewer, { do: 'forum.moderate', forumId: post.forum_id }).ok)
-    return reply.page('moderation/queue', { title: app.i18n.t('moderation.queue'), posts: mine })
+    const forumIds = hasRole(request.viewer, 'beheerder') ? null : request.viewer!.moderatedForumIds ?? null
+    return reply.page('moderation/queue', { title: app.i18n.t('moderation.queue'), posts: await listQueuedPosts(app.db, forumIds, 200) })
   })
 
   app.get('/moderation/reports', async (request, reply) => {
@@ -157,7 +155,8 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
   }, async (request, reply) => {
     const id = parseId(request.params.id)
     const post = id === null ? undefined : await findPostById(app.db, id)
-    if (!post) throw notFound()
+    const topic = post === undefined ? undefined : await findTopicBySlug(app.db, post.topic_slug)
+    if (!post || !topic || !canSeeTopic(request.viewer, topic)) throw notFound()
     ensure(can(request.viewer, { do: 'forum.moderate', forumId: post.forum_id }))
     const resolution = request.body.resolution
     if (resolution !== 'upheld' && resolution !== 'dismissed') throw new HttpError(400, 'moderation.unknown_action')
@@ -174,7 +173,10 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
     const page = parsePageParam(request.query.page)
     if (page === null) throw notFound()
     const { moderator, action } = request.query
-    const entries = await listModerationLog(app.db, { moderator: moderator || undefined, action: action || undefined, limit: LOG_PAGE + 1, offset: (page - 1) * LOG_PAGE })
+    // Each reader sees the acts in what they moderate: a moderator limited to some forums, only those.
+    const viewer = request.viewer!
+    const scope = { forumIds: actsOnMembers(viewer) ? null : viewer.moderatedForumIds ?? null, members: actsOnMembers(viewer), site: hasRole(viewer, 'beheerder') }
+    const entries = await listModerationLog(app.db, { moderator: moderator || undefined, action: action || undefined, scope, limit: LOG_PAGE + 1, offset: (page - 1) * LOG_PAGE })
     const query = (n: number): string => `/moderation/log?${new URLSearchParams({ ...(moderator ? { moderator } : {}), ...(action ? { action } : {}), page: String(n) })}`
     return reply.page('moderation/log', {
       title: app.i18n.t('moderation.log'),

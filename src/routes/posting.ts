@@ -1,32 +1,50 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { User } from '../db/schema.js'
 import { countLinks } from '../lib/markdown.js'
-import { renderPostBody } from '../models/posts.js'
+import type { FieldErrors } from '../lib/validation.js'
 import { countTopicsStartedSince, promoteIfEarned } from '../models/users.js'
 import { PostedMeanwhile } from '../models/topics.js'
-import { mustWaitForApproval, postingSpacingSeconds, postingWait } from '../permissions.js'
+import { isTrustedAuthor, mustWaitForApproval, postingSpacingSeconds, postingWait } from '../permissions.js'
+
+/** What cannot be written now: the form comes back with the text, this status, and the error beside the body. */
+export interface Refusal { ok: false, status: number, errors: FieldErrors, retryAfter?: number }
 
 export type PreparedPost =
-  | { ok: true, bodyHtml: string, queued: boolean, expectedLastPostAt?: number | null }
-  /** Too soon after the last post: the form comes back with the text and when to try again. */
-  | { ok: false, waitSeconds: number }
+  | { ok: true, bodyHtml: string, mentions: string[], queued: boolean, expectedLastPostAt?: number | null }
+  | Refusal
+
+/** Too soon after the member's last post (or edit): when to try again, in words. */
+export function tooSoon (app: FastifyInstance, waitSeconds: number, message: 'form.wait' | 'form.wait_edit' = 'form.wait'): Refusal {
+  const when = app.i18n.relative(Date.now() + waitSeconds * 1000)
+  return { ok: false, status: 429, errors: { body: app.i18n.t(message, { when }) }, retryAfter: waitSeconds }
+}
+
+/**
+ * Markdown → HTML in the render pool, for the member `writer.id` (one render each at a time);
+ * a body it refuses (too complex, or the pool busy) is a refusal.
+ */
+export async function renderForm (app: FastifyInstance, body: string, writer: { id: number, trusted: boolean }): Promise<Refusal | { ok: true, bodyHtml: string, mentions: string[] }> {
+  const rendered = await app.renderBody(body, writer)
+  if (!rendered.ok) return { ok: false, status: rendered.status, errors: { body: rendered.error }, retryAfter: rendered.status === 400 ? undefined : 10 }
+  return { ok: true, bodyHtml: rendered.html, mentions: rendered.mentions }
+}
 
 /** What new topics and replies share: the posting limits, rendering, and the approval queue. */
 export async function preparePost (app: FastifyInstance, author: User, body: string, newTopic: boolean): Promise<PreparedPost> {
   const topicsSinceJoining = newTopic ? await countTopicsStartedSince(app.db, author.id, author.created_at) : 0
   const wait = postingWait(author, app.settings, { newTopic, topicsSinceJoining })
-  if (wait > 0) return { ok: false, waitSeconds: Math.ceil(wait / 1000) }
-  const bodyHtml = await renderPostBody(app.db, body, author)
+  if (wait > 0) return tooSoon(app, Math.ceil(wait / 1000))
+  const rendered = await renderForm(app, body, { id: author.id, trusted: isTrustedAuthor(author) })
+  if (!rendered.ok) return rendered
   return {
-    ok: true,
-    bodyHtml,
-    queued: mustWaitForApproval(author, app.settings, countLinks(bodyHtml)),
+    ...rendered,
+    queued: mustWaitForApproval(author, app.settings, countLinks(rendered.bodyHtml)),
     // Checked again when the post is written, so two posts sent at once cannot both slip through.
     expectedLastPostAt: postingSpacingSeconds(author, app.settings) > 0 ? author.last_post_at : undefined
   }
 }
 
-export type Written<T> = { ok: true, value: T } | { ok: false, waitSeconds: number }
+export type Written<T> = { ok: true, value: T } | Refusal
 
 /**
  * Stores a prepared post with `write`; a post by the same member that landed since the
@@ -38,13 +56,14 @@ export async function writePost<T> (app: FastifyInstance, author: User, write: (
     value = await write()
   } catch (error) {
     if (!(error instanceof PostedMeanwhile)) throw error
-    return { ok: false, waitSeconds: Math.max(1, postingSpacingSeconds(author, app.settings)) }
+    return tooSoon(app, Math.max(1, postingSpacingSeconds(author, app.settings)))
   }
   await promoteIfEarned(app.db, app.settings, author.id)
   return { ok: true, value }
 }
 
-/** The form error for a post sent too soon: when to try again, in words. */
-export function waitError (app: FastifyInstance, waitSeconds: number): { body: string } {
-  return { body: app.i18n.t('form.wait', { when: app.i18n.relative(Date.now() + waitSeconds * 1000) }) }
+/** Sets the status (and Retry-After) of a refusal on the reply that shows the form again. */
+export function refusalStatus (reply: FastifyReply, refusal: Refusal): number {
+  if (refusal.retryAfter !== undefined) reply.header('retry-after', refusal.retryAfter)
+  return refusal.status
 }

@@ -1,14 +1,15 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ensure, HttpError, notFound } from '../plugins/errors.js'
-import { can, moderatesForum, mustWaitForApproval } from '../permissions.js'
+import { can, editWait, isTrustedAuthor, mayRenameTopic, moderatesForum, mustWaitForApproval } from '../permissions.js'
 import { countLinks } from '../lib/markdown.js'
-import { editPost, findPostById, listRevisions, renderPostBody, type PostInTopic } from '../models/posts.js'
-import { findTopicBySlug } from '../models/topics.js'
+import { editPost, findPostById, listRevisions, type PostInTopic } from '../models/posts.js'
+import { countRenamesSince, findTopicBySlug, PostedMeanwhile } from '../models/topics.js'
 import { findUserById } from '../models/users.js'
 import { reportPost } from '../models/reports.js'
 import { setPostState } from '../models/moderation.js'
 import { checkBody, checkReason, checkTitle, collectErrors, formSchema, idParams, parseId } from '../lib/validation.js'
 import { canSeeTopic, postUrlFor } from './topics.js'
+import { refusalStatus, renderForm, tooSoon, type Refusal } from './posting.js'
 
 interface IdParams { id: string }
 interface EditForm { title?: string, body?: string, reason?: string }
@@ -31,7 +32,8 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
 
   async function editablePost (request: FastifyRequest<{ Params: IdParams }>): Promise<{ post: PostInTopic, url: string }> {
     const found = await visiblePost(request)
-    ensure(can(request.viewer, { do: 'post.edit', post: found.post, forumId: found.post.forum_id, settings: app.settings }))
+    const { post } = found
+    ensure(can(request.viewer, { do: 'post.edit', post, topic: { forum_id: post.forum_id, locked: post.topic_locked, announced: post.topic_announced }, settings: app.settings }))
     return found
   }
 
@@ -47,18 +49,40 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
     schema: { params: idParams, body: formSchema(['title', 'body', 'reason']) }
   }, async (request, reply) => {
     const { post, url } = await editablePost(request)
+    const editor = request.viewer!
     const body = request.body.body ?? ''
     const title = post.position === 1 && request.body.title !== undefined ? request.body.title.trim() : undefined
     const reason = (request.body.reason ?? '').trim()
-    const errors = collectErrors({ body: checkBody(body), title: title === undefined ? null : checkTitle(title), reason: checkReason(reason) })
+    const moderating = moderatesForum(editor, post.forum_id)
+    const renames = title !== undefined && title !== post.topic_title && !moderating
+      ? await countRenamesSince(app.db, post.topic_id, Date.now() - 24 * 3600_000)
+      : 0
+    const errors = collectErrors({
+      body: checkBody(body),
+      title: title === undefined ? null : checkTitle(title) ?? (mayRenameTopic(editor, post.forum_id, renames) ? null : 'form.title_renamed_too_often'),
+      reason: checkReason(reason)
+    })
     if (errors) return reply.page('posts/edit', editPage(post, request.body, errors), 400)
+    const refused = (refusal: Refusal): FastifyReply => reply.page('posts/edit', editPage(post, request.body, refusal.errors), refusalStatus(reply, refusal))
+    // Edits are spaced like posts; a moderator's are not.
+    const wait = moderating ? 0 : editWait(editor, app.settings)
+    if (wait > 0) return refused(tooSoon(app, Math.ceil(wait / 1000), 'form.wait_edit'))
     // Links follow the author's standing, not the editor's.
     const author = (await findUserById(app.db, post.author_id))!
-    const bodyHtml = await renderPostBody(app.db, body, author)
+    const rendered = await renderForm(app, body, { id: editor.id, trusted: isTrustedAuthor(author) })
+    if (!rendered.ok) return refused(rendered)
     // An author's edit passes the approval queue's rules like a new post; a moderator's edit does not.
-    const requeue = !post.queued && !moderatesForum(request.viewer, post.forum_id) &&
-      mustWaitForApproval(author, app.settings, countLinks(bodyHtml))
-    const slug = await editPost(app.db, { postId: post.id, editorId: request.viewer!.id, bodyMd: body, bodyHtml, title, reason, requeue })
+    const requeue = !post.queued && !moderating && mustWaitForApproval(author, app.settings, countLinks(rendered.bodyHtml))
+    let slug: string
+    try {
+      slug = await editPost(app.db, {
+        postId: post.id, editorId: editor.id, bodyMd: body, bodyHtml: rendered.bodyHtml, title, reason, requeue,
+        expectedLastEditAt: moderating ? undefined : editor.last_edit_at
+      })
+    } catch (error) {
+      if (!(error instanceof PostedMeanwhile)) throw error
+      return refused(tooSoon(app, Math.max(1, Math.ceil(editWait({ ...editor, last_edit_at: Date.now() }, app.settings) / 1000)), 'form.wait_edit'))
+    }
     // A requeued post moves to the end for its author: /post/ID knows where.
     return reply.redirect(requeue ? `/post/${post.id}` : url.replace(`/topic/${post.topic_slug}/`, `/topic/${slug}/`), 303)
   })

@@ -2,13 +2,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ensure, notFound } from '../plugins/errors.js'
 import { can, moderatesForum, type Viewer } from '../permissions.js'
 import type { Post } from '../db/schema.js'
+import type { DB } from '../db/index.js'
 import { findRenamedTopicSlug, findTopicBySlug, type TopicWithForum } from '../models/topics.js'
 import { createReply, listPostsInTopic, listQueuedPostsByAuthor } from '../models/posts.js'
 import { listModerationLog } from '../models/moderation.js'
 import { listForumsFlat } from '../models/forums.js'
 import { pageLinks, pageOfPosition, paginate, parsePageParam } from '../lib/pagination.js'
 import { checkBody, collectErrors, formSchema, type FieldErrors, slugParams } from '../lib/validation.js'
-import { preparePost, waitError, writePost } from './posting.js'
+import { preparePost, refusalStatus, writePost, type Refusal } from './posting.js'
 
 interface SlugPage { slug: string, n?: string }
 
@@ -34,6 +35,17 @@ export function canSeeTopic (viewer: Viewer, topic: TopicWithForum): boolean {
   return (!topic.queued && topic.visible_post_count > 0) || (viewer !== null && viewer.id === topic.author_id)
 }
 
+/**
+ * The topic at `slug`, or the one that left `slug` behind when it was renamed, if this viewer
+ * may see it. Anything else is not found, so no answer tells that a hidden topic exists.
+ */
+export async function findVisibleTopic (db: DB, viewer: Viewer, slug: string): Promise<{ topic: TopicWithForum, renamed: boolean }> {
+  const current = await findTopicBySlug(db, slug)
+  const topic = current ?? await findTopicBySlug(db, await findRenamedTopicSlug(db, slug) ?? '')
+  if (!topic || !canSeeTopic(viewer, topic)) throw notFound()
+  return { topic, renamed: current === undefined }
+}
+
 export default async function topicRoutes (app: FastifyInstance): Promise<void> {
   async function renderTopicPage (request: FastifyRequest, reply: FastifyReply, topic: TopicWithForum, pageNumber: number,
     form: { values?: Record<string, unknown>, errors?: FieldErrors, status?: number } = {}): Promise<FastifyReply> {
@@ -56,7 +68,7 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
       topic,
       posts: [...posts, ...ownQueued].map(post => ({
         ...post,
-        canEdit: can(viewer, { do: 'post.edit', post, forumId: topic.forum_id, settings: app.settings }).ok,
+        canEdit: can(viewer, { do: 'post.edit', post, topic, settings: app.settings }).ok,
         canReport: can(viewer, { do: 'post.report', post }).ok,
         canModerate: everything,
         canSplit: everything && post.position > 1
@@ -78,13 +90,8 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
     const { slug, n } = request.params
     const pageNumber = parsePageParam(n)
     if (pageNumber === null) throw notFound()
-    const topic = await findTopicBySlug(app.db, slug)
-    if (!topic) {
-      const renamed = await findRenamedTopicSlug(app.db, slug)
-      if (renamed === undefined) throw notFound()
-      return reply.redirect(topicPageUrl(renamed, pageNumber), 301)
-    }
-    if (!canSeeTopic(request.viewer, topic)) throw notFound()
+    const { topic, renamed } = await findVisibleTopic(app.db, request.viewer, slug)
+    if (renamed) return reply.redirect(topicPageUrl(topic.slug, pageNumber), 301)
     return renderTopicPage(request, reply, topic, pageNumber)
   }
   app.get('/topic/:slug', { schema: { params: slugParams } }, showTopic)
@@ -94,24 +101,20 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
     schema: { params: slugParams, body: formSchema(['body']) }
   }, async (request, reply) => {
     // A reply sent to a topic renamed meanwhile still lands: nothing typed is lost.
-    const slug = request.params.slug
-    const topic = await findTopicBySlug(app.db, slug) ?? await findTopicBySlug(app.db, await findRenamedTopicSlug(app.db, slug) ?? '')
-    if (!topic || !canSeeTopic(request.viewer, topic)) throw notFound()
+    const { topic } = await findVisibleTopic(app.db, request.viewer, request.params.slug)
     ensure(can(request.viewer, { do: 'topic.reply', topic }))
     const viewer = request.viewer!
     const body = request.body.body ?? ''
     const lastPage = (): number => pageOfPosition(moderatesForum(viewer, topic.forum_id) ? topic.post_count : topic.visible_post_count, app.settings.posts_per_page)
     const errors = collectErrors({ body: checkBody(body) })
     if (errors) return renderTopicPage(request, reply, topic, lastPage(), { values: request.body, errors, status: 400 })
-    const tooSoon = (waitSeconds: number): Promise<FastifyReply> => {
-      reply.header('retry-after', waitSeconds)
-      return renderTopicPage(request, reply, topic, lastPage(), { values: request.body, errors: waitError(app, waitSeconds), status: 429 })
-    }
+    const refused = (refusal: Refusal): Promise<FastifyReply> =>
+      renderTopicPage(request, reply, topic, lastPage(), { values: request.body, errors: refusal.errors, status: refusalStatus(reply, refusal) })
     const prepared = await preparePost(app, viewer, body, false)
-    if (!prepared.ok) return tooSoon(prepared.waitSeconds)
+    if (!prepared.ok) return refused(prepared)
     const { bodyHtml, queued, expectedLastPostAt } = prepared
     const written = await writePost(app, viewer, () => createReply(app.db, { topicId: topic.id, authorId: viewer.id, bodyMd: body, bodyHtml, queued, expectedLastPostAt }))
-    if (!written.ok) return tooSoon(written.waitSeconds)
+    if (!written.ok) return refused(written)
     const post = written.value
     const visible = topic.visible_post_count + (queued ? 0 : 1)
     return reply.redirect(postUrlFor(viewer, topic.slug, topic.forum_id, post, app.settings.posts_per_page, visible)!, 303)

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { parseDocument } from 'htmlparser2'
 import type { ChildNode, Element } from 'domhandler'
-import { findMentions, renderPost, sanitizePostHtml } from '../../src/lib/markdown.js'
+import { defuse, mentionCandidates, renderMarkdown, renderPost, sanitizePostHtml } from '../../src/lib/markdown.js'
 import { XSS_PAYLOADS } from '../security/xss-payloads.js'
 
 // Classic XSS vectors (OWASP cheat sheet, PortSwigger, mutation-XSS papers), as HTML and as Markdown.
@@ -131,18 +131,32 @@ t.test('mentions', async t => {
   t.notMatch(render('https://social.example/@jan'), 'class="mention"', 'not in a URL')
   t.notMatch(render('<a class="mention" href="javascript:alert(1)">@jan</a>'), 'href="javascript', 'a typed mention cannot carry a bad URL')
 
-  t.same(findMentions('@Jan en @jan en @PIET, en (@els) maar niet jan@example.org of a@b'), ['jan', 'piet', 'els'])
-  t.same(findMentions('@x en @ab zijn te kort, @abc mag'), ['abc'], 'names are at least three characters')
-  t.same(findMentions('geen'), [])
+  const everyone = new Map([['jan', 'jan'], ['piet', 'Piet'], ['els', 'els'], ['abc', 'abc']])
+  const mentioned = (source: string): string[] => renderMarkdown(source, { members: everyone, trusted: false }).mentions
+  t.same(mentioned('@Jan en @jan en @PIET, en (@els) maar niet jan@example.org of a@b'), ['jan', 'Piet', 'els'])
+  t.same(mentioned('@x en @ab zijn te kort, @abc mag'), ['abc'], 'names are at least three characters')
+  t.same(mentioned('geen'), [])
+  t.same(mentioned('@onbekend en @jan'), ['jan'], 'only members are mentioned')
+})
+
+t.test('the cheap scan finds every name the parser finds', async t => {
+  const sources = ['@Jan en @jan en @PIET, en (@els) maar niet jan@example.org of a@b', 'foo@jan', '`@jan` en **@piet**',
+    '[@jan](https://example.org)', '> @els schreef', '- @abc\n  - @jan.', '@jan.de-vries_ en @x']
+  for (const source of sources) {
+    const all = new Map(mentionCandidates(source).map(name => [name, name]))
+    for (const name of renderMarkdown(source, { members: all, trusted: false }).mentions) {
+      t.ok(all.has(name), `${JSON.stringify(source)}: ${name} was among the candidates`)
+    }
+  }
+  t.same(mentionCandidates('@Jan @jan @PIET'), ['jan', 'piet'])
 })
 
 t.test('rendered mentions and notified mentions are the same names', async t => {
-  // findMentions decides who is notified; renderPost decides who is linked. They must agree.
+  // `mentions` decides who is notified; the links are who is linked. They come from one parse and must agree.
   const everyone = new Map([['jan', 'jan'], ['localhost', 'localhost']])
   for (const source of ['foo@jan', 'mail root@localhost', 'x_@jan', '`@jan`', 'jan@example.org', 'hoi @jan']) {
-    const linked = [...renderPost(source, { members: everyone, trusted: false }).matchAll(/class="mention" href="\/user\/([^"]+)"/g)]
-      .map(match => match[1].toLowerCase())
-    const notified = findMentions(source).filter(name => everyone.has(name))
+    const { html, mentions: notified } = renderMarkdown(source, { members: everyone, trusted: false })
+    const linked = [...html.matchAll(/class="mention" href="\/user\/([^"]+)"/g)].map(match => match[1].toLowerCase())
     t.same(linked, notified, JSON.stringify(source))
   }
 })
@@ -150,4 +164,41 @@ t.test('rendered mentions and notified mentions are the same names', async t => 
 t.test('a mention inside link text does not nest links', async t => {
   const html = render('[@jan](https://example.org)')
   t.notMatch(html, /<a [^>]*>[^<]*<a /, `no <a> inside <a>: ${html}`)
+})
+
+t.test('shapes that cost the parser more than their length are defused before parsing', async t => {
+  t.equal(defuse('**vet** en *schuin* en _ook_\n\n- een\n  - twee'), '**vet** en *schuin* en _ook_\n\n- een\n  - twee', 'ordinary text is left alone')
+  const timed = (source: string): { html: string, ms: number } => {
+    const started = performance.now()
+    const html = render(source)
+    return { html, ms: performance.now() - started }
+  }
+  // marked#4099: unmatched emphasis markers take quadratic time (15,000 characters stalled the server 12.8 s).
+  for (const [name, source] of [
+    ['_a* ×20,000', '_a*'.repeat(20_000)],
+    ['*a_ ×20,000', '*a_'.repeat(20_000)],
+    ['escaped \\_a\\* ×12,000', '\\_a\\*'.repeat(12_000)],
+    ['_a* with code spans', '`x` _a* '.repeat(6_000)]
+  ]) {
+    t.ok(source.length <= 60_000, `${name} fits in a post`)
+    const { html, ms } = timed(source)
+    t.ok(ms < 1000, `${name}: ${Math.round(ms)} ms`)
+    t.notMatch(html, /<em>|<strong>/, `${name}: the markers are text`)
+  }
+  t.match(render('`x_y*` ' + '_a*'.repeat(1200)), '<code>x_y*</code>', 'code spans keep their characters')
+  t.match(render('**vet**\n\n' + '_a*'.repeat(1200)), '<strong>vet</strong>', 'only the block with the flood is changed')
+
+  // Each line one level deeper than the last, as far as a post allows.
+  const staircase = Array.from({ length: 100 }, (_, i) => ' '.repeat(i * 8) + '- '.repeat(4) + 'a').join('\n')
+  t.ok(staircase.length < 60_000)
+  const { html, ms } = timed(staircase)
+  t.ok(ms < 1000, `a staircase of lists 400 deep: ${Math.round(ms)} ms`)
+  let depth = 0
+  let deepest = 0
+  for (const [tag] of html.matchAll(/<\/?ul>/g)) {
+    depth += tag === '<ul>' ? 1 : -1
+    deepest = Math.max(deepest, depth)
+  }
+  t.ok(deepest >= 16 && deepest <= 40, `nesting stops at a sane depth (${deepest})`)
+  t.equal(defuse('```\n' + ' '.repeat(80) + 'code\n```'), '```\n' + ' '.repeat(80) + 'code\n```', 'fenced code keeps its indentation')
 })

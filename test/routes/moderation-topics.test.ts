@@ -53,6 +53,16 @@ t.test('guests, leden and bijdragers cannot moderate a topic, even with a valid 
 
       const guest = new Visitor(app)
       const g = await guest.submit('/login', `${url}/moderate`, { action, reason: 'waarom niet', ...extra })
+      if (before.hidden === 1) {
+        // A topic they may not see is not there for them: no answer tells it exists.
+        t.equal(g.statusCode, 404, 'guest: a hidden topic is not found')
+        for (const name of ['jan', 'bea']) {
+          const member = await loggedIn(app, name)
+          t.equal((await member.submit('/', `${url}/moderate`, { action, ...extra })).statusCode, 404, `${name}: a hidden topic is not found`)
+        }
+        t.same(await state(app), snapshot, 'nothing changed, nothing logged')
+        return
+      }
       t.equal(g.statusCode, 303, 'guest: redirected')
       t.match(g.headers.location, /^\/login/, 'guest: to the login page')
 
