@@ -153,15 +153,16 @@ export async function seedDemoContent (db: DB, config: Pick<Config, 'passwordCos
   if (anyUser || anyForum) return null
 
   const start = Date.now()
-  const password = randomBytes(12).toString('base64url')
-  const passwordHash = await hashPassword(password, config.passwordCost)
+  // Each demo account has a password of its own: the one printed opens the beheerder's account only.
+  const passwords = USERS.map(() => randomBytes(12).toString('base64url'))
+  const hashes = await Promise.all(passwords.map(password => hashPassword(password, config.passwordCost)))
 
   const forums = new Map<string, number>()
   for (const forum of FORUMS) forums.set(forum.slug, (await createForum(db, forum)).id)
 
   const users = new Map<string, User>()
-  for (const { username, role, joined } of USERS) {
-    users.set(username, await createUser(db, { username, email: `${username}@example.org`, passwordHash, role, now: start - joined * DAY }))
+  for (const [i, { username, role, joined }] of USERS.entries()) {
+    users.set(username, await createUser(db, { username, email: `${username}@example.org`, passwordHash: hashes[i], role, now: start - joined * DAY }))
   }
 
   // Posts are spread over the last month with irregular gaps, each strictly later than the one before.
@@ -191,5 +192,6 @@ export async function seedDemoContent (db: DB, config: Pick<Config, 'passwordCos
     }
   }
 
-  return { username: USERS.find(u => u.role === 'beheerder')?.username ?? USERS[0].username, password }
+  const beheerder = USERS.findIndex(u => u.role === 'beheerder')
+  return { username: USERS[beheerder].username, password: passwords[beheerder] }
 }

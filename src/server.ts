@@ -7,7 +7,10 @@ async function main (): Promise<void> {
   const app = await buildApp(config)
   if (config.demo) {
     const seeded = await seedDemoContent(app.db, app.config)
-    if (seeded) app.log.info(`Demo content created. Log in as "${seeded.username}" with password "${seeded.password}" (beheerder).`)
+    if (seeded) {
+      app.log.info(`Demo content created to try Kring. Log in as "${seeded.username}" with password "${seeded.password}" (beheerder); ` +
+        'the other demo members have passwords of their own. For a real forum start with an empty DATA_DIR and KRING_DEMO=0.')
+    }
   }
 
   let closing = false
