@@ -10,10 +10,12 @@ import session from './plugins/session.js'
 import views from './plugins/views.js'
 import errors from './plugins/errors.js'
 import render from './render/index.js'
+import mail from './mail/index.js'
 import forumRoutes from './routes/forums.js'
 import topicRoutes from './routes/topics.js'
 import postRoutes from './routes/posts.js'
 import accountRoutes from './routes/accounts.js'
+import registrationRoutes from './routes/registration.js'
 import userRoutes from './routes/users.js'
 import moderationRoutes from './routes/moderation.js'
 import adminRoutes from './routes/admin.js'
@@ -58,6 +60,7 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
 
   await app.register(database)
   await app.register(render, { timeLimitMs: config.renderTimeLimitMs })
+  await app.register(mail)
   await app.register(security)
   await app.register(formbody, { bodyLimit: BODY_LIMIT })
   await app.register(session)
@@ -69,6 +72,7 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   await app.register(topicRoutes)
   await app.register(postRoutes)
   await app.register(accountRoutes)
+  await app.register(registrationRoutes)
   await app.register(userRoutes)
   await app.register(moderationRoutes)
   await app.register(adminRoutes)

@@ -12,6 +12,8 @@ export interface Config {
   demo: boolean
   locale: Locale
   smtpUrl: string | null
+  /** The From of every mail. */
+  mailFrom: string
   trustProxy: boolean
   /** SQLite synchronous mode: FULL survives power loss; NORMAL is faster. */
   synchronous: 'FULL' | 'NORMAL'
@@ -55,6 +57,7 @@ export function loadConfig (env: Env = process.env, overrides: Partial<Config> =
     demo: env.KRING_DEMO !== '0',
     locale,
     smtpUrl: env.SMTP_URL || null,
+    mailFrom: env.MAIL_FROM || `Kring <noreply@${parsed.hostname}>`,
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
     synchronous,
     passwordCost: 17,

@@ -63,6 +63,8 @@ export function can (viewer: Viewer, action: Action): Decision {
   if (viewer === null) return loginFirst
   // Every action here is an act; a suspended member (moderators too) may read, and nothing more.
   if (isSuspended(viewer)) return refuse('refusal.suspended')
+  // With mail set up, a sign-up acts once its address is confirmed.
+  if (viewer.email_confirmed_at === null) return refuse('refusal.unconfirmed')
   switch (action.do) {
     case 'topic.create':
       return allowed

@@ -23,6 +23,8 @@ export interface UsersTable {
   last_edit_at: number | null
   /** A moderator chose this role: automatic promotion leaves it alone. */
   role_set_by_moderator: Generated<number>
+  /** null until the member followed the link in the confirmation mail (only asked when mail is set up). */
+  email_confirmed_at: number | null
 }
 
 export interface SessionsTable {
@@ -145,6 +147,31 @@ export interface LoginFailuresTable {
   at: number
 }
 
+export interface OutboxTable {
+  id: Generated<number>
+  to_address: string
+  subject: string
+  text_body: string
+  html_body: string
+  message_id: string
+  created_at: number
+  send_after: number
+  attempts: Generated<number>
+  last_error: string | null
+  sent_at: number | null
+}
+
+export type TokenPurpose = 'confirm_email'
+
+export interface EmailTokensTable {
+  token_hash: string
+  user_id: number
+  purpose: TokenPurpose
+  created_at: number
+  expires_at: number
+  used_at: number | null
+}
+
 export interface Database {
   users: UsersTable
   sessions: SessionsTable
@@ -158,6 +185,8 @@ export interface Database {
   moderation_log: ModerationLogTable
   forum_moderators: ForumModeratorsTable
   login_failures: LoginFailuresTable
+  outbox: OutboxTable
+  email_tokens: EmailTokensTable
 }
 
 export type User = Selectable<UsersTable>

@@ -10,7 +10,9 @@ export function userKey (text: string): string {
   return text.normalize('NFKC').toLowerCase()
 }
 
-export async function createUser (db: DB, input: { username: string, email: string, passwordHash: string, role?: Role, now?: number }): Promise<User> {
+/** A new account; its address counts as confirmed unless `unconfirmed` (a sign-up that must follow the mailed link). */
+export async function createUser (db: DB, input: { username: string, email: string, passwordHash: string, role?: Role, now?: number, unconfirmed?: boolean }): Promise<User> {
+  const now = input.now ?? Date.now()
   return db.insertInto('users').values({
     username: input.username,
     username_key: userKey(input.username),
@@ -18,7 +20,8 @@ export async function createUser (db: DB, input: { username: string, email: stri
     email_key: userKey(input.email),
     password_hash: input.passwordHash,
     role: input.role ?? 'lid',
-    created_at: input.now ?? Date.now()
+    created_at: now,
+    email_confirmed_at: input.unconfirmed ? null : now
   }).returningAll().executeTakeFirstOrThrow()
 }
 
@@ -40,6 +43,22 @@ export async function findUserByLogin (db: DB, login: string): Promise<User | un
 
 export async function isUsernameTaken (db: DB, username: string): Promise<boolean> {
   return (await db.selectFrom('users').select('id').where('username_key', '=', userKey(username)).executeTakeFirst()) !== undefined
+}
+
+export async function findUserByEmail (db: DB, email: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('email_key', '=', userKey(email)).executeTakeFirst()
+}
+
+/** Sign-ups never confirmed within `maxAgeMs` are removed, freeing their name and address. They cannot have posted. */
+export async function purgeUnconfirmedUsers (db: DB, maxAgeMs: number, now = Date.now()): Promise<number> {
+  const result = await db.deleteFrom('users').where('email_confirmed_at', 'is', null).where('created_at', '<', now - maxAgeMs)
+    .where(eb => eb.not(eb.exists(eb.selectFrom('posts').select('posts.id').whereRef('posts.author_id', '=', 'users.id'))))
+    .executeTakeFirst()
+  return Number(result.numDeletedRows)
+}
+
+export async function confirmEmail (db: DB, userId: number, now = Date.now()): Promise<void> {
+  await db.updateTable('users').set({ email_confirmed_at: now }).where('id', '=', userId).where('email_confirmed_at', 'is', null).execute()
 }
 
 export async function isEmailTaken (db: DB, email: string): Promise<boolean> {

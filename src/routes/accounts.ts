@@ -1,10 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { SqliteError } from 'better-sqlite3'
 import { HttpError, localPath } from '../plugins/errors.js'
 import { loginWaitSeconds, recordLoginFailure } from '../models/sessions.js'
 import { hashPassword, verifyPassword } from '../lib/passwords.js'
-import { checkEmail, checkPassword, checkUsername, collectErrors, formSchema } from '../lib/validation.js'
-import { createUser, findUserByLogin, isEmailTaken, isUsernameTaken } from '../models/users.js'
+import { formSchema } from '../lib/validation.js'
+import { findUserByLogin } from '../models/users.js'
 
 const MINUTE = 60_000
 const HOUR = 3_600_000
@@ -12,7 +11,6 @@ const HOUR = 3_600_000
 const KNOWN_DEVICE_COOKIE = 'kring_known'
 const KNOWN_ACCOUNTS_KEPT = 5
 
-interface RegisterForm { username?: string, email?: string, password?: string }
 interface LoginForm { login?: string, password?: string, next?: string }
 
 function knownAccounts (request: FastifyRequest): number[] {
@@ -25,42 +23,6 @@ function knownAccounts (request: FastifyRequest): number[] {
 export default async function accountRoutes (app: FastifyInstance): Promise<void> {
   // Unknown logins still cost one hash, so timing does not tell which accounts exist.
   const decoyHash = hashPassword('decoy password, never matches', app.config.passwordCost)
-
-  app.get('/register', async (_request, reply) => {
-    return reply.page('accounts/register', { title: app.i18n.t('account.register'), form: true, values: {} })
-  })
-
-  app.post<{ Body: RegisterForm }>('/register', {
-    schema: { body: formSchema(['username', 'email', 'password']) },
-    onRequest: app.limit('register', 10, HOUR)
-  }, async (request, reply) => {
-    // NFKC folds look-alike forms (fullwidth letters) into the plain ones the username rules allow.
-    const username = (request.body.username ?? '').normalize('NFKC').trim()
-    const email = (request.body.email ?? '').trim()
-    const password = request.body.password ?? ''
-    const values = { username, email }
-    const rerender = (errors: Record<string, string>): unknown =>
-      reply.page('accounts/register', { title: app.i18n.t('account.register'), form: true, values, errors }, 400)
-
-    const errors = collectErrors({
-      username: checkUsername(username) ?? (await isUsernameTaken(app.db, username) ? 'form.username_taken' : null),
-      email: checkEmail(email) ?? (await isEmailTaken(app.db, email) ? 'form.email_taken' : null),
-      password: checkPassword(password)
-    })
-    if (errors) return rerender(errors)
-    let user
-    try {
-      user = await createUser(app.db, { username, email, passwordHash: await hashPassword(password, app.config.passwordCost) })
-    } catch (error) {
-      // Two sign-ups racing for one name: the unique index decides.
-      if (error instanceof SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE') {
-        return rerender({ username: 'form.username_taken' })
-      }
-      throw error
-    }
-    await reply.logIn(user)
-    return reply.redirect('/', 303)
-  })
 
   app.get<{ Querystring: { next?: string } }>('/login', {
     schema: { querystring: { type: 'object', properties: { next: { type: 'string' } } } }

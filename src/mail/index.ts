@@ -1,0 +1,90 @@
+import fp from 'fastify-plugin'
+import nodemailer, { type Transporter } from 'nodemailer'
+import type { DB } from '../db/index.js'
+import { enqueueMail, keepUnsentMails, listDueMails, markMailFailed, markMailSent, type MailContent } from './outbox.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    mailer: {
+      /** Writes a mail to the outbox inside the caller's transaction; call `wake` after it commits. */
+      enqueue: (trx: DB, mail: MailContent) => Promise<void>
+      /** Sends what is due soon, without the caller waiting. */
+      wake: () => void
+      /** One sending round now; resolves when it is done (for the CLI and tests). */
+      flush: () => Promise<void>
+    }
+  }
+}
+
+const ROUND_EVERY_MS = 15_000
+const PER_ROUND = 50
+
+/**
+ * The outbox worker: mail is written to the outbox with what caused it and sent from here,
+ * so a request never waits for SMTP and a crash loses nothing. A mail that fails waits and
+ * is tried again (see retryDelayMs). Without SMTP_URL mail stays in the outbox and is logged.
+ */
+export default fp(async app => {
+  const transport: Transporter | null = app.config.smtpUrl ? nodemailer.createTransport(app.config.smtpUrl) : null
+  const messageIdHost = new URL(app.config.baseUrl).hostname
+  let round: Promise<void> | null = null
+  let again = false
+
+  async function sendDue (): Promise<void> {
+    if (transport === null) {
+      for (const mail of await keepUnsentMails(app.db)) {
+        app.log.info({ mailId: mail.id, to: mail.to_address, subject: mail.subject }, 'mail kept in the outbox: no SMTP_URL set')
+      }
+      return
+    }
+    for (const mail of await listDueMails(app.db, PER_ROUND)) {
+      try {
+        await transport.sendMail({
+          from: app.config.mailFrom, to: mail.to_address, subject: mail.subject, text: mail.text_body, html: mail.html_body,
+          messageId: mail.message_id, headers: { 'Auto-Submitted': 'auto-generated' }
+        })
+        await markMailSent(app.db, mail.id)
+      } catch (error) {
+        app.log.warn({ err: error, mailId: mail.id }, 'sending a mail failed; it will be tried again')
+        await markMailFailed(app.db, mail, error instanceof Error ? error.message : String(error))
+      }
+    }
+  }
+
+  /** One round at a time; a wake during a round runs one more after it. */
+  function runRound (): Promise<void> {
+    if (round) {
+      again = true
+      return round
+    }
+    round = sendDue().catch(error => { app.log.error({ err: error }, 'the outbox round failed') }).finally(() => {
+      round = null
+      if (again) {
+        again = false
+        void runRound()
+      }
+    })
+    return round
+  }
+
+  app.decorate('mailer', {
+    enqueue: (trx: DB, mail: MailContent) => enqueueMail(trx, mail, messageIdHost),
+    wake: () => { setImmediate(() => { void runRound() }) },
+    flush: async () => {
+      while (round) await round
+      await runRound()
+    }
+  })
+
+  let timer: NodeJS.Timeout | undefined
+  app.addHook('onListen', async () => {
+    void runRound()
+    timer = setInterval(() => { void runRound() }, ROUND_EVERY_MS)
+    timer.unref()
+  })
+  app.addHook('onClose', async () => {
+    clearInterval(timer)
+    while (round) await round
+    transport?.close()
+  })
+}, { name: 'mail', dependencies: ['database'] })

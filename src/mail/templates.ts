@@ -1,0 +1,30 @@
+import type { Translator } from '../lib/i18n.js'
+import type { MailContent } from './outbox.js'
+
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, ch => `&#${ch.charCodeAt(0)};`)
+
+/**
+ * A mail of paragraphs and one button-like link, as plain text and as HTML. Every text is
+ * from the locale files; names and links are escaped in the HTML part.
+ */
+function compose (to: string, subject: string, paragraphs: string[], link: { label: string, url: string }, footer: string): MailContent {
+  const text = [...paragraphs, `${link.label}:\n${link.url}`, `-- \n${footer}`].join('\n\n') + '\n'
+  const html = '<!doctype html><html><body style="font-family:sans-serif;line-height:1.5">' +
+    paragraphs.map(p => `<p>${escapeHtml(p)}</p>`).join('') +
+    `<p><a href="${escapeHtml(link.url)}">${escapeHtml(link.label)}</a></p>` +
+    `<p style="color:#666;font-size:90%">${escapeHtml(footer)}</p></body></html>`
+  return { to, subject, text, html }
+}
+
+/** The mails about a member's own account; links are absolute from BASE_URL, never from a request's Host. */
+export function accountMails (i18n: Translator, baseUrl: string) {
+  const footer = i18n.t('mail.footer', { site: baseUrl })
+  return {
+    confirmAddress: (to: string, username: string, token: string): MailContent => compose(to, i18n.t('mail.confirm_subject'),
+      [i18n.t('mail.greeting', { name: username }), i18n.t('mail.confirm_body'), i18n.t('mail.confirm_ignore')],
+      { label: i18n.t('mail.confirm_link'), url: `${baseUrl}/confirm/${token}` }, footer),
+    addressTaken: (to: string, username: string): MailContent => compose(to, i18n.t('mail.taken_subject'),
+      [i18n.t('mail.greeting', { name: username }), i18n.t('mail.taken_body'), i18n.t('mail.taken_ignore')],
+      { label: i18n.t('mail.taken_link'), url: `${baseUrl}/login` }, footer)
+  }
+}
