@@ -46,6 +46,12 @@ export function moderatesForum (viewer: Viewer, forumId: number): boolean {
   return limited === null || limited === undefined || limited.includes(forumId)
 }
 
+/** The forums whose queue, reports and log this moderator reads: null for all. */
+export function moderatedForumIds (viewer: Viewer): number[] | null {
+  if (hasRole(viewer, 'beheerder')) return null
+  return viewer?.moderatedForumIds ?? null
+}
+
 /**
  * Acts on members (suspending, setting roles) and reading them in the log are site-wide,
  * so they belong to moderators of every forum; one limited to chosen forums keeps to those.

@@ -123,6 +123,10 @@ export interface ModerationLogTable {
   to_value: string | null
   reason: string | null
   created_at: number
+  /** The other topic of a split or merge. */
+  other_topic_id: number | null
+  /** Posts moved by a split or merge. */
+  post_count: number | null
 }
 
 export interface ForumModeratorsTable {

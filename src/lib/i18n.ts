@@ -26,6 +26,8 @@ export interface Translator {
   t: (key: string, vars?: Vars) => string
   number: (n: number) => string
   date: (ms: number) => string
+  /** The date alone, without the time: "12 maart 2025". */
+  day: (ms: number) => string
   relative: (ms: number, now?: number) => string
   role: (role: Role | 'guest') => string
 }
@@ -42,6 +44,7 @@ export function translator (locale: Locale): Translator {
   const plurals = new Intl.PluralRules(tag)
   const dates = new Intl.DateTimeFormat(tag, { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/Amsterdam' })
   const relatives = new Intl.RelativeTimeFormat(tag, { numeric: 'auto' })
+  const days = new Intl.DateTimeFormat(tag, { dateStyle: 'long', timeZone: 'Europe/Amsterdam' })
 
   function lookup (key: string): string {
     return messages[key] ?? fallback[key] ?? key
@@ -76,6 +79,7 @@ export function translator (locale: Locale): Translator {
     t,
     number: n => numbers.format(n),
     date: ms => dates.format(new Date(ms)),
+    day: ms => days.format(new Date(ms)),
     relative,
     role: role => lookup(`role.${role}`)
   }

@@ -14,6 +14,20 @@ export interface LastPost {
 export interface ForumSummary extends Forum {
   last: LastPost | null
   subforums: ForumSummary[]
+  /** Counts and last post over this forum and all its subforums, as the index shows a parent. */
+  tree: { topic_count: number, post_count: number, last: LastPost | null }
+}
+
+function sumTree (forum: ForumSummary): ForumSummary['tree'] {
+  const tree = { topic_count: forum.topic_count, post_count: forum.post_count, last: forum.last }
+  for (const sub of forum.subforums) {
+    const below = sumTree(sub)
+    tree.topic_count += below.topic_count
+    tree.post_count += below.post_count
+    if (below.last && (!tree.last || below.last.created_at > tree.last.created_at)) tree.last = below.last
+  }
+  forum.tree = tree
+  return tree
 }
 
 /** Every forum with its last post, nested: top-level forums in order, each with its subforums. */
@@ -34,7 +48,7 @@ export async function listForumTree (db: DB): Promise<ForumSummary[]> {
     const last = forum.last_post_id !== null && slug !== null && title !== null && author !== null && at !== null
       ? { post_id: forum.last_post_id, topic_slug: slug, topic_title: title, author, created_at: at }
       : null
-    byId.set(forum.id, { ...forum, last, subforums: [] })
+    byId.set(forum.id, { ...forum, last, subforums: [], tree: { topic_count: 0, post_count: 0, last: null } })
   }
   const roots: ForumSummary[] = []
   for (const forum of byId.values()) {
@@ -42,15 +56,26 @@ export async function listForumTree (db: DB): Promise<ForumSummary[]> {
     if (parent) parent.subforums.push(forum)
     else roots.push(forum)
   }
+  for (const root of roots) sumTree(root)
   return roots
 }
 
-export interface ForumChoice { id: number, slug: string, name: string, depth: number }
+export interface ForumChoice { id: number, slug: string, name: string, depth: number, parent_id: number | null }
+
+/** The forums from the top down to `forumId`, for breadcrumbs. */
+export function forumPath (forums: ForumChoice[], forumId: number): ForumChoice[] {
+  const path: ForumChoice[] = []
+  for (let forum = forums.find(f => f.id === forumId); forum; forum = forums.find(f => f.id === forum!.parent_id)) {
+    path.unshift(forum)
+    if (path.length > forums.length) break
+  }
+  return path
+}
 
 /** Every forum in tree order with its depth, for lists to choose from. */
 export async function listForumsFlat (db: DB): Promise<ForumChoice[]> {
   const flatten = (forums: ForumSummary[], depth: number): ForumChoice[] =>
-    forums.flatMap(f => [{ id: f.id, slug: f.slug, name: f.name, depth }, ...flatten(f.subforums, depth + 1)])
+    forums.flatMap(f => [{ id: f.id, slug: f.slug, name: f.name, depth, parent_id: f.parent_id }, ...flatten(f.subforums, depth + 1)])
   return flatten(await listForumTree(db), 0)
 }
 

@@ -1,8 +1,6 @@
 import type { DB } from '../db/index.js'
 import type { Topic } from '../db/schema.js'
-import { recountAll, recountForum, recountUser, renumberTopic } from './recount.js'
-import { slugify, uniqueSlug } from '../lib/slugs.js'
-import { isTopicSlugTaken } from './topics.js'
+import { recountAll, recountForum, recountUser } from './recount.js'
 
 /** Every moderation act, written in the same transaction as the act itself (pass the transaction). */
 export interface Act {
@@ -14,6 +12,9 @@ export interface Act {
   from?: string | null
   to?: string | null
   reason?: string | null
+  /** The other topic of a split or merge, and how many posts moved. */
+  otherTopicId?: number | null
+  postCount?: number | null
   now?: number
 }
 
@@ -27,6 +28,8 @@ export async function logAct (trx: DB, act: Act): Promise<void> {
     from_value: act.from ?? null,
     to_value: act.to ?? null,
     reason: act.reason || null,
+    other_topic_id: act.otherTopicId ?? null,
+    post_count: act.postCount ?? null,
     created_at: act.now ?? Date.now()
   }).execute()
 }
@@ -37,7 +40,12 @@ export interface LogEntry {
   moderator: string
   topic_slug: string | null
   topic_title: string | null
+  topic_id: number | null
+  other_topic_id: number | null
+  other_topic_slug: string | null
+  other_topic_title: string | null
   post_id: number | null
+  post_count: number | null
   member: string | null
   from_value: string | null
   to_value: string | null
@@ -45,21 +53,41 @@ export interface LogEntry {
   created_at: number
 }
 
+function logEntries (db: DB) {
+  return db.selectFrom('moderation_log as log')
+    .innerJoin('users as moderator', 'moderator.id', 'log.moderator_id')
+    .leftJoin('topics', 'topics.id', 'log.topic_id')
+    .leftJoin('topics as other', 'other.id', 'log.other_topic_id')
+    .leftJoin('users as member', 'member.id', 'log.user_id')
+    .select(['log.id', 'log.action', 'moderator.username as moderator', 'log.topic_id', 'topics.slug as topic_slug', 'topics.title as topic_title',
+      'log.other_topic_id', 'other.slug as other_topic_slug', 'other.title as other_topic_title', 'log.post_id', 'log.post_count',
+      'member.username as member', 'log.from_value', 'log.to_value', 'log.reason', 'log.created_at'])
+}
+
+/** What readers of a topic are told: closing, moving, and posts split off or merged in or out, oldest first. */
+export async function listTopicNotices (db: DB, topicId: number): Promise<LogEntry[]> {
+  return logEntries(db)
+    .where(eb => eb.or([
+      eb.and([eb('log.topic_id', '=', topicId), eb('log.action', 'in', ['topic.lock', 'topic.unlock', 'topic.move', 'topic.split', 'topic.merge'])]),
+      eb.and([eb('log.other_topic_id', '=', topicId), eb('log.action', 'in', ['topic.split', 'topic.merge'])])
+    ]))
+    .orderBy('log.created_at').orderBy('log.id').limit(200).execute()
+}
+
+/** Everyone who has acted in the log, for the log's filter. */
+export async function listLogModerators (db: DB): Promise<string[]> {
+  const rows = await db.selectFrom('moderation_log').innerJoin('users', 'users.id', 'moderation_log.moderator_id')
+    .select('users.username').distinct().orderBy('users.username').execute()
+  return rows.map(row => row.username)
+}
+
 /** Which parts of the log a reader may see: topic and post acts (in these forums, or all: null), member acts, site acts. */
 export interface LogScope { forumIds: number[] | null, members: boolean, site: boolean }
 
-export async function listModerationLog (db: DB, filter: { moderator?: string, action?: string, actions?: string[], topicId?: number,
-  scope?: LogScope, limit: number, offset: number }): Promise<LogEntry[]> {
-  let query = db.selectFrom('moderation_log as log')
-    .innerJoin('users as moderator', 'moderator.id', 'log.moderator_id')
-    .leftJoin('topics', 'topics.id', 'log.topic_id')
-    .leftJoin('users as member', 'member.id', 'log.user_id')
-    .select(['log.id', 'log.action', 'moderator.username as moderator', 'topics.slug as topic_slug', 'topics.title as topic_title',
-      'log.post_id', 'member.username as member', 'log.from_value', 'log.to_value', 'log.reason', 'log.created_at'])
+export async function listModerationLog (db: DB, filter: { moderator?: string, action?: string, scope?: LogScope, limit: number, offset: number }): Promise<LogEntry[]> {
+  let query = logEntries(db)
   if (filter.moderator) query = query.where('moderator.username_key', '=', filter.moderator.toLowerCase())
   if (filter.action) query = query.where('log.action', '=', filter.action)
-  if (filter.actions) query = query.where('log.action', 'in', filter.actions)
-  if (filter.topicId !== undefined) query = query.where('log.topic_id', '=', filter.topicId)
   const scope = filter.scope
   if (scope) {
     query = query.where(eb => {
@@ -74,6 +102,19 @@ export async function listModerationLog (db: DB, filter: { moderator?: string, a
   return query.orderBy('log.created_at', 'desc').orderBy('log.id', 'desc').limit(filter.limit).offset(filter.offset).execute()
 }
 
+/** Posts waiting for approval and reported posts not yet handled, in these forums (null: all). */
+export async function countModerationWork (db: DB, forumIds: number[] | null): Promise<{ queued: number, reports: number }> {
+  let queued = db.selectFrom('posts').innerJoin('topics', 'topics.id', 'posts.topic_id')
+    .select(eb => eb.fn.countAll<number>().as('n')).where('posts.queued', '=', 1).where('posts.hidden', '=', 0)
+  let reports = db.selectFrom('reports').innerJoin('posts', 'posts.id', 'reports.post_id').innerJoin('topics', 'topics.id', 'posts.topic_id')
+    .select(eb => eb.fn.count<number>('reports.post_id').distinct().as('n')).where('reports.resolved_at', 'is', null)
+  if (forumIds !== null) {
+    queued = queued.where('topics.forum_id', 'in', [...forumIds, -1])
+    reports = reports.where('topics.forum_id', 'in', [...forumIds, -1])
+  }
+  return { queued: Number((await queued.executeTakeFirstOrThrow()).n), reports: Number((await reports.executeTakeFirstOrThrow()).n) }
+}
+
 type Flag = 'locked' | 'pinned' | 'announced'
 
 export async function setTopicFlag (db: DB, topic: Topic, flag: Flag, on: boolean, act: Act): Promise<void> {
@@ -83,7 +124,7 @@ export async function setTopicFlag (db: DB, topic: Topic, flag: Flag, on: boolea
   })
 }
 
-async function authorsInTopic (trx: DB, topicId: number): Promise<number[]> {
+export async function authorsInTopic (trx: DB, topicId: number): Promise<number[]> {
   const rows = await trx.selectFrom('posts').select('author_id').distinct().where('topic_id', '=', topicId).execute()
   return rows.map(r => r.author_id)
 }
@@ -146,54 +187,6 @@ export async function applyPostState (trx: DB, post: { id: number, topic_id: num
   }
   await recountAll(trx, { topics: [post.topic_id], forums: [topic.forum_id], users: authors })
   await logAct(trx, { ...act, topicId: post.topic_id, postId: post.id })
-}
-
-export class ModerationError extends Error {}
-
-/** The chosen posts of a topic, which must be replies: the opening post stays with its topic. */
-async function repliesOf (trx: DB, topicId: number, postIds: number[]): Promise<Array<{ id: number, author_id: number }>> {
-  if (postIds.length === 0) throw new ModerationError('moderation.choose_replies')
-  const posts = await trx.selectFrom('posts').select(['id', 'author_id', 'position'])
-    .where('topic_id', '=', topicId).where('id', 'in', postIds).execute()
-  if (posts.length === 0 || posts.some(post => post.position === 1)) throw new ModerationError('moderation.choose_replies')
-  return posts
-}
-
-/** Moves posts to another topic; positions go negative until the topic is renumbered, clear of its own. */
-async function movePosts (trx: DB, postIds: number[], topicId: number): Promise<void> {
-  await trx.updateTable('posts').set(eb => ({ topic_id: topicId, position: eb.neg(eb.ref('id')) })).where('id', 'in', postIds).execute()
-}
-
-/** Moves chosen replies into a new topic in the same forum; the first of them opens it. */
-export async function splitTopic (db: DB, topic: Topic, postIds: number[], title: string, act: Act): Promise<Topic> {
-  return db.transaction().execute(async trx => {
-    const moving = await repliesOf(trx, topic.id, postIds)
-    const first = await trx.selectFrom('posts').select(['id', 'author_id', 'created_at', 'hidden', 'hidden_by', 'hidden_reason'])
-      .where('id', 'in', moving.map(p => p.id)).orderBy('position').limit(1).executeTakeFirstOrThrow()
-    const slug = await uniqueSlug(slugify(title), s => isTopicSlugTaken(trx, s))
-    // A hidden post that opens the new topic makes it a hidden topic (see applyPostState).
-    const created = await trx.insertInto('topics').values({
-      forum_id: topic.forum_id, slug, title, author_id: first.author_id, created_at: first.created_at, last_post_at: first.created_at,
-      hidden: first.hidden, hidden_by: first.hidden_by, hidden_reason: first.hidden_reason
-    }).returningAll().executeTakeFirstOrThrow()
-    if (first.hidden) await trx.updateTable('posts').set({ hidden: 0, hidden_by: null, hidden_reason: null }).where('id', '=', first.id).execute()
-    await movePosts(trx, moving.map(p => p.id), created.id)
-    await renumberTopic(trx, created.id, first.id)
-    await recountAll(trx, { topics: [topic.id], forums: [topic.forum_id], users: moving.map(p => p.author_id) })
-    await logAct(trx, { ...act, topicId: created.id, from: topic.slug, to: created.slug })
-    return trx.selectFrom('topics').selectAll().where('id', '=', created.id).executeTakeFirstOrThrow()
-  })
-}
-
-/** Moves chosen replies into another topic, where they take their place by time. */
-export async function mergeIntoTopic (db: DB, topic: Topic, postIds: number[], target: Topic, act: Act): Promise<void> {
-  if (target.id === topic.id) throw new ModerationError('moderation.same_topic')
-  await db.transaction().execute(async trx => {
-    const moving = await repliesOf(trx, topic.id, postIds)
-    await movePosts(trx, moving.map(p => p.id), target.id)
-    await recountAll(trx, { topics: [topic.id, target.id], forums: [topic.forum_id, target.forum_id], users: moving.map(p => p.author_id) })
-    await logAct(trx, { ...act, topicId: target.id, from: topic.slug, to: target.slug })
-  })
 }
 
 /** Runs a change to a member and writes its log row in one transaction. */

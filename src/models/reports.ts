@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { DB } from '../db/index.js'
 import type { Resolution } from '../db/schema.js'
 import { applyPostState, logAct } from './moderation.js'
@@ -14,7 +15,7 @@ export interface OpenReportGroup {
   post_id: number
   count: number
   first_at: number
-  reasons: string[]
+  reports: Array<{ reason: string, reporter: string, at: number }>
   author: string
   topic_slug: string
   topic_title: string
@@ -23,25 +24,25 @@ export interface OpenReportGroup {
   forum_id: number
 }
 
-/** Open reports grouped by post, the most reported first. */
-export async function listOpenReports (db: DB): Promise<OpenReportGroup[]> {
-  const rows = await db.selectFrom('reports')
+/** Open reports in these forums (null: all) grouped by post, the most reported first, with who reported and when. */
+export async function listOpenReports (db: DB, forumIds: number[] | null): Promise<OpenReportGroup[]> {
+  let query = db.selectFrom('reports')
     .innerJoin('posts', 'posts.id', 'reports.post_id')
     .innerJoin('topics', 'topics.id', 'posts.topic_id')
     .innerJoin('users as author', 'author.id', 'posts.author_id')
+    .innerJoin('users as reporter', 'reporter.id', 'reports.reporter_id')
     .select(eb => [
       'reports.post_id',
       eb.fn.countAll<number>().as('count'),
       eb.fn.min('reports.created_at').as('first_at'),
-      eb.fn<string>('json_group_array', ['reports.reason']).as('reasons'),
+      sql<string>`json_group_array(json_object('reason', reports.reason, 'reporter', reporter.username, 'at', reports.created_at))`.as('reports'),
       'author.username as author', 'topics.slug as topic_slug', 'topics.title as topic_title',
       'posts.body_html', 'posts.hidden', 'topics.forum_id'
     ])
     .where('reports.resolved_at', 'is', null)
-    .groupBy('reports.post_id')
-    .orderBy('count', 'desc').orderBy('first_at')
-    .execute()
-  return rows.map(row => ({ ...row, reasons: JSON.parse(row.reasons) as string[] }))
+  if (forumIds !== null) query = query.where('topics.forum_id', 'in', [...forumIds, -1])
+  const rows = await query.groupBy('reports.post_id').orderBy('count', 'desc').orderBy('first_at').execute()
+  return rows.map(row => ({ ...row, reports: JSON.parse(row.reports) as OpenReportGroup['reports'] }))
 }
 
 /** Closes every open report of a post with one decision (hiding the post when asked), and logs it. */
@@ -50,6 +51,8 @@ export async function resolveReports (db: DB, input: {
   moderatorId: number
   resolution: Resolution
   hide?: { reason: string }
+  /** Why, in the moderator's words: kept in the log. */
+  reason?: string
   now?: number
 }): Promise<number> {
   const now = input.now ?? Date.now()
@@ -64,7 +67,7 @@ export async function resolveReports (db: DB, input: {
       .executeTakeFirst()
     const closed = Number(result.numUpdatedRows)
     if (closed > 0) {
-      await logAct(trx, { moderatorId: input.moderatorId, action: `report.${input.resolution}`, postId, topicId: input.post.topic_id, to: String(closed), now })
+      await logAct(trx, { moderatorId: input.moderatorId, action: `report.${input.resolution}`, postId, topicId: input.post.topic_id, to: String(closed), reason: input.reason, now })
     }
     return closed
   })

@@ -1,10 +1,13 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { readdirSync } from 'node:fs'
 import path from 'node:path'
 import fp from 'fastify-plugin'
 import view from '@fastify/view'
 import Handlebars from 'handlebars'
 import { projectPath } from '../lib/paths.js'
-import { hasRole, isSuspended } from '../permissions.js'
+
+import { hasRole, isSuspended, moderatedForumIds } from '../permissions.js'
+import { countModerationWork } from '../models/moderation.js'
 import { INDEFINITELY, type User } from '../db/schema.js'
 import { translator, type Translator, type Vars } from '../lib/i18n.js'
 
@@ -15,8 +18,16 @@ declare module 'fastify' {
   interface FastifyReply {
     /** Renders views/<template>.hbs in the layout, with the viewer, CSRF token and translations. */
     page: (template: string, data?: Record<string, unknown>, status?: number) => FastifyReply
+    /** After a successful form: 303 to `url`, where a short message (a locale key) says what happened. */
+    done: (url: string, message: string, vars?: Vars) => FastifyReply
+  }
+  interface FastifyRequest {
+    /** For moderators' pages: what waits for them, shown beside the links in the header. */
+    moderationWork: { queued: number, reports: number } | null
   }
 }
+
+const FLASH_COOKIE = 'kring_flash'
 
 const root = projectPath('views')
 
@@ -34,6 +45,7 @@ function helpersFor (i18n: Translator): Record<string, Handlebars.HelperDelegate
     t: (key: string, options: Handlebars.HelperOptions) => i18n.t(key, options.hash as Vars),
     number: (n: number) => i18n.number(n),
     date: (ms: number) => i18n.date(ms),
+    day: (ms: number) => i18n.day(ms),
     ago: (ms: number) => i18n.relative(ms),
     iso: (ms: number) => new Date(ms).toISOString(),
     /** Marks a subforum's depth in a list: "— — Groningen". */
@@ -68,15 +80,42 @@ export default fp(async app => {
     defaultContext: { lang: app.config.locale, siteName: 'Kring' }
   })
 
+  app.decorateRequest('moderationWork', null)
+  app.addHook('preHandler', async request => {
+    if (request.method !== 'GET' || !hasRole(request.viewer, 'moderator')) return
+    request.moderationWork = await countModerationWork(app.db, moderatedForumIds(request.viewer))
+  })
+
+  // The message after a form travels in a signed cookie across the 303 and is shown once.
+  app.decorateReply('done', function (url: string, message: string, vars: Vars = {}) {
+    this.setCookie(FLASH_COOKIE, JSON.stringify([message, vars]), { path: '/', httpOnly: true, sameSite: 'lax', signed: true, maxAge: 120 })
+    return this.redirect(url, 303)
+  })
+
+  function takeFlash (request: FastifyRequest, reply: FastifyReply): string | null {
+    const raw = request.cookies[FLASH_COOKIE]
+    if (raw === undefined) return null
+    reply.clearCookie(FLASH_COOKIE, { path: '/' })
+    const unsigned = request.unsignCookie(raw)
+    if (!unsigned.valid || unsigned.value === null) return null
+    try {
+      const [message, vars] = JSON.parse(unsigned.value) as [string, Vars]
+      return i18n.t(message, vars)
+    } catch {
+      return null
+    }
+  }
+
   app.decorateReply('page', function (template: string, data: Record<string, unknown> = {}, status = 200) {
     const request = this.request
     const viewer = request.viewer
     this.code(status).header('content-type', 'text/html; charset=utf-8')
+    const flash = takeFlash(request, this)
     // Forms need a token; guests only get one (and its cookie) on pages that have a form.
     const csrf = viewer !== null || data.form === true ? this.generateCsrf({ userInfo: request.csrfUserInfo() } as never) : undefined
     const suspension = describeSuspension(viewer, i18n)
     // Views get what they show of the viewer, never the whole row (hash, e-mail).
     const shownViewer = viewer === null ? null : { id: viewer.id, username: viewer.username, role: viewer.role }
-    return this.view(template, { ...data, viewer: shownViewer, csrf, path: request.url, canonical: app.config.baseUrl + request.url.split('?')[0], suspension, isModerator: hasRole(viewer, 'moderator'), isBeheerder: hasRole(viewer, 'beheerder') })
+    return this.view(template, { ...data, viewer: shownViewer, csrf, path: request.url, canonical: app.config.baseUrl + request.url.split('?')[0], suspension, isModerator: hasRole(viewer, 'moderator'), isBeheerder: hasRole(viewer, 'beheerder'), flash, work: request.moderationWork })
   })
 }, { name: 'views', dependencies: ['session'] })

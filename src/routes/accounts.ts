@@ -59,11 +59,11 @@ export default async function accountRoutes (app: FastifyInstance): Promise<void
     reply.setCookie(KNOWN_DEVICE_COOKIE, remembered.join('.'), {
       path: '/', httpOnly: true, sameSite: 'lax', secure: app.config.baseUrl.startsWith('https:'), signed: true, maxAge: 365 * 24 * 3600
     })
-    return reply.redirect(next, 303)
+    return reply.done(next, 'flash.logged_in', { name: user.username })
   })
 
   app.post('/logout', { schema: { body: formSchema([]) } }, async (_request, reply) => {
     await reply.logOut()
-    return reply.redirect('/', 303)
+    return reply.done('/', 'flash.logged_out')
   })
 }

@@ -1,25 +1,50 @@
 import type { FastifyInstance } from 'fastify'
-import { ensure } from '../plugins/errors.js'
+import { ensure, notFound } from '../plugins/errors.js'
 import { can } from '../permissions.js'
 import { DEFAULT_SETTINGS, saveSetting, type Settings } from '../models/settings.js'
-import { createForum, ForumError, listForumsFlat } from '../models/forums.js'
-import { formSchema } from '../lib/validation.js'
+import { createForum, findForumBySlug, ForumError, listForumsFlat } from '../models/forums.js'
+import { deleteForum, updateForum } from '../models/forum-admin.js'
+import { formSchema, slugParams } from '../lib/validation.js'
+import type { Forum } from '../db/schema.js'
 import { logAct } from '../models/moderation.js'
 
 const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as Array<keyof Settings>
 /** Settings that must be at least 1; the others may be 0 (0 turns a limit or queue off). */
 const AT_LEAST_ONE = new Set<keyof Settings>(['posts_per_page', 'topics_per_page', 'session_days'])
 
-/** The beheerder's page: site settings and new forums. */
+/** The beheerder's page: site settings, and making, changing and removing forums. */
 export default async function adminRoutes (app: FastifyInstance): Promise<void> {
-  async function adminPage (values: Record<string, unknown>, errors: Record<string, string> | undefined, forumValues: Record<string, unknown> = {}) {
+  /** One forum's edit form came back with an error: its slug, the typed values and the error. */
+  interface ForumEdit { slug: string, values: Record<string, unknown>, error: string }
+
+  async function adminPage (values: Record<string, unknown>, errors: Record<string, string> | undefined, forumValues: Record<string, unknown> = {}, edit?: ForumEdit) {
+    const forums = await listForumsFlat(app.db)
+    const rows = await app.db.selectFrom('forums').select(['id', 'description', 'position']).execute()
     return {
       title: app.i18n.t('admin.title'),
       settings: SETTING_KEYS.map(key => ({ key, value: values[key] ?? app.settings[key], error: errors?.[key] })),
-      forums: await listForumsFlat(app.db),
+      forums,
+      // Each forum with its edit form's values, and the forums it may be moved under or its topics into.
+      managed: forums.map(forum => {
+        const row = rows.find(r => r.id === forum.id)!
+        const parent = forums.find(f => f.id === forum.parent_id)
+        const typed = edit?.slug === forum.slug ? edit.values : {}
+        return {
+          ...forum,
+          values: { name: forum.name, description: row.description, position: row.position, parent: parent?.slug ?? '', ...typed },
+          error: edit?.slug === forum.slug ? edit.error : undefined,
+          others: forums.filter(f => f.id !== forum.id)
+        }
+      }),
       forumValues,
       forumError: errors?.forum
     }
+  }
+
+  async function managedForum (slug: string): Promise<Forum> {
+    const forum = await findForumBySlug(app.db, slug)
+    if (!forum) throw notFound()
+    return forum
   }
 
   app.get('/admin', async (request, reply) => {
@@ -48,7 +73,7 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
       }
     })
     Object.assign(app.settings, parsed)
-    return reply.redirect('/admin', 303)
+    return reply.done('/admin', 'flash.settings_saved')
   })
 
   app.post<{ Body: { name?: string, parent?: string, description?: string } }>('/admin/forums', {
@@ -58,10 +83,43 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
     const { name = '', parent = '', description = '' } = request.body
     try {
       const forum = await createForum(app.db, { name, parentSlug: parent || undefined, description }, { moderatorId: request.viewer!.id, action: 'forum.create' })
-      return reply.redirect(`/forum/${forum.slug}`, 303)
+      return reply.done(`/forum/${forum.slug}`, 'flash.forum_created', { name: forum.name })
     } catch (error) {
       if (!(error instanceof ForumError)) throw error
       return reply.page('admin/show', await adminPage({}, { forum: 'admin.forum_invalid' }, request.body), 400)
+    }
+  })
+
+  app.post<{ Params: { slug: string }, Body: { name?: string, description?: string, parent?: string, position?: string } }>('/admin/forums/:slug', {
+    schema: { params: slugParams, body: formSchema(['name', 'description', 'parent', 'position']) }
+  }, async (request, reply) => {
+    ensure(can(request.viewer, { do: 'site.administer' }))
+    const forum = await managedForum(request.params.slug)
+    const { name = forum.name, description = forum.description, parent = '', position = String(forum.position) } = request.body
+    try {
+      if (!/^\d{1,7}$/.test(position.trim())) throw new ForumError('admin.whole_number')
+      const saved = await updateForum(app.db, forum, { name, description, parentSlug: parent, position: Number(position) },
+        { moderatorId: request.viewer!.id, action: 'forum.update' })
+      return reply.done('/admin#forums', 'flash.forum_saved', { name: saved.name })
+    } catch (error) {
+      if (!(error instanceof ForumError)) throw error
+      return reply.page('admin/show', await adminPage({}, undefined, {}, { slug: forum.slug, values: request.body, error: error.message }), 400)
+    }
+  })
+
+  app.post<{ Params: { slug: string }, Body: { move_to?: string } }>('/admin/forums/:slug/delete', {
+    schema: { params: slugParams, body: formSchema(['move_to']) }
+  }, async (request, reply) => {
+    ensure(can(request.viewer, { do: 'site.administer' }))
+    const forum = await managedForum(request.params.slug)
+    const moveTo = request.body.move_to ? await findForumBySlug(app.db, request.body.move_to) : null
+    try {
+      if (moveTo === undefined) throw new ForumError('moderation.unknown_forum')
+      await deleteForum(app.db, forum, moveTo, { moderatorId: request.viewer!.id, action: 'forum.delete' })
+      return reply.done('/admin#forums', 'flash.forum_deleted', { name: forum.name })
+    } catch (error) {
+      if (!(error instanceof ForumError)) throw error
+      return reply.page('admin/show', await adminPage({}, undefined, {}, { slug: forum.slug, values: {}, error: error.message }), 400)
     }
   })
 }

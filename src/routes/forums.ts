@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ensure, notFound } from '../plugins/errors.js'
 import { can } from '../permissions.js'
-import { findForumBySlug, listForumTree, type ForumSummary } from '../models/forums.js'
+import { findForumBySlug, forumPath, listForumsFlat, listForumTree, type ForumSummary } from '../models/forums.js'
 import { createTopic, listAnnouncementsElsewhere, listTopicsInForum } from '../models/topics.js'
 import { pageLinks, paginate, parsePageParam } from '../lib/pagination.js'
 import { checkBody, checkTitle, collectErrors, formSchema, slugParams } from '../lib/validation.js'
@@ -33,9 +33,11 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
     const page = paginate(pageNumber, perPage, forum.topic_count)
     if (!page) throw notFound()
     const topics = await listTopicsInForum(app.db, forum.id, { offset: (page.number - 1) * perPage, limit: perPage })
+    const forums = await listForumsFlat(app.db)
     return reply.page('forums/show', {
       title: forum.name,
       forum,
+      breadcrumbs: forumPath(forums, forum.id).slice(0, -1),
       subforums: findInTree(await listForumTree(app.db), forum.id)?.subforums ?? [],
       announcements: page.number === 1 ? await listAnnouncementsElsewhere(app.db, forum.id) : [],
       topics,
@@ -75,6 +77,6 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
     const { bodyHtml, queued, expectedLastPostAt } = prepared
     const written = await writePost(app, viewer, () => createTopic(app.db, { forumId: forum.id, authorId: viewer.id, title, bodyMd: body, bodyHtml, queued, expectedLastPostAt }))
     if (!written.ok) return newTopicPage(reply, forum, request.body, written.errors, refusalStatus(reply, written))
-    return reply.redirect(topicPageUrl(written.value.topic.slug, 1), 303)
+    return reply.done(topicPageUrl(written.value.topic.slug, 1), queued ? 'flash.topic_queued' : 'flash.topic_created')
   })
 }

@@ -1,18 +1,20 @@
 import type { FastifyInstance } from 'fastify'
 import { ensure, HttpError, notFound } from '../plugins/errors.js'
-import { actsOnMembers, can, hasRole } from '../permissions.js'
+import { actsOnMembers, can, hasRole, moderatedForumIds } from '../permissions.js'
 import { INDEFINITELY, type Role } from '../db/schema.js'
-import { findForumBySlug } from '../models/forums.js'
-import { findTopicBySlug } from '../models/topics.js'
+import { findForumBySlug, listForumsFlat } from '../models/forums.js'
+import { findRenamedTopicSlug, findTopicBySlug } from '../models/topics.js'
 import { findPostById, listQueuedPosts } from '../models/posts.js'
-import { actOnMember, listModerationLog, ModerationError, moveTopic, setTopicFlag, setTopicHidden, splitTopic, mergeIntoTopic } from '../models/moderation.js'
+import { actOnMember, listLogModerators, listModerationLog, moveTopic, setTopicFlag, setTopicHidden } from '../models/moderation.js'
+import { describeLogEntry, LOGGED_ACTS } from './log-words.js'
+import { mergeIntoTopic, mergeWholeTopic, ModerationError, splitTopic } from '../models/merging.js'
 import { listOpenReports, resolveReports } from '../models/reports.js'
 import { findUserByUsername, ROLES, setModeratedForums, setUserRole, suspendUser } from '../models/users.js'
 import { checkReason, checkTitle, formSchema, idParams, parseId, slugParams } from '../lib/validation.js'
 import { parsePageParam } from '../lib/pagination.js'
 import { canSeeTopic, findVisibleTopic, topicPageUrl } from './topics.js'
 
-interface TopicActForm { action?: string, reason?: string, forum?: string, title?: string, target?: string, posts?: string | string[] }
+interface TopicActForm { action?: string, reason?: string, forum?: string, title?: string, target?: string, posts?: string | string[], chosen?: string }
 interface MemberActForm { action?: string, reason?: string, role?: string, until?: string, forums?: string | string[] }
 
 const FLAGS = {
@@ -39,7 +41,7 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
   app.post<{ Params: { slug: string }, Body: TopicActForm }>('/topic/:slug/moderate', {
     schema: {
       params: slugParams,
-      body: formSchema(['action', 'reason', 'forum', 'title', 'target'], ['posts'])
+      body: formSchema(['action', 'reason', 'forum', 'title', 'target', 'chosen'], ['posts'])
     }
   }, async (request, reply) => {
     const { topic } = await findVisibleTopic(app.db, request.viewer, request.params.slug)
@@ -60,7 +62,7 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
       if (!target) throw new HttpError(400, 'moderation.unknown_forum')
       ensure(can(request.viewer, { do: 'forum.moderate', forumId: target.id }))
       if (target.id !== topic.forum_id) {
-        await moveTopic(app.db, topic, target.id, { ...act, from: topic.forum_name, to: target.name })
+        await moveTopic(app.db, topic, target.id, { ...act, from: topic.forum_slug, to: target.slug })
       }
     } else if (action === 'split' || action === 'merge') {
       const postIds = asList(request.body.posts).map(parseId).filter((id): id is number => id !== null)
@@ -70,14 +72,18 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
           const titleError = checkTitle(title)
           if (titleError) throw new HttpError(400, titleError)
           const created = await splitTopic(app.db, topic, postIds, title, act)
-          return reply.redirect(topicPageUrl(created.slug, 1), 303)
+          return reply.done(topicPageUrl(created.slug, 1), 'flash.topic_split')
         }
         const targetSlug = (request.body.target ?? '').trim().replace(/^.*\/topic\//, '').replace(/[/#?].*$/, '')
-        const target = await findTopicBySlug(app.db, targetSlug)
+        const target = await findTopicBySlug(app.db, targetSlug) ?? await findTopicBySlug(app.db, await findRenamedTopicSlug(app.db, targetSlug) ?? '')
         if (!target) throw new HttpError(400, 'moderation.unknown_topic')
         ensure(can(request.viewer, { do: 'forum.moderate', forumId: target.forum_id }))
-        await mergeIntoTopic(app.db, topic, postIds, target, act)
-        return reply.redirect(topicPageUrl(target.slug, 1), 303)
+        // Without chosen posts, the whole topic goes into the target (the tools form asks for chosen ones). Either way: land on the moved posts.
+        if (request.body.chosen === '1' && postIds.length === 0) throw new ModerationError('moderation.choose_replies')
+        const firstMoved = postIds.length === 0
+          ? await mergeWholeTopic(app.db, topic, target, act)
+          : await mergeIntoTopic(app.db, topic, postIds, target, act)
+        return reply.done(`/post/${firstMoved}`, 'flash.topic_merge')
       } catch (error) {
         if (error instanceof ModerationError) throw new HttpError(400, error.message)
         throw error
@@ -85,7 +91,7 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
     } else {
       throw new HttpError(400, 'moderation.unknown_action')
     }
-    return reply.redirect(topicPageUrl(topic.slug, 1), 303)
+    return reply.done(topicPageUrl(topic.slug, 1), `flash.topic_${action}`)
   })
 
   app.post<{ Params: { username: string }, Body: MemberActForm }>('/user/:username/moderate', {
@@ -135,18 +141,17 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
       ensure(can(viewer, { do: 'moderation.view' }))
       throw new HttpError(400, 'moderation.unknown_action')
     }
-    return reply.redirect(`/user/${encodeURIComponent(member.username)}`, 303)
+    return reply.done(`/user/${encodeURIComponent(member.username)}`, `flash.member_${action}`, { name: member.username })
   })
 
   app.get('/moderation/queue', async (request, reply) => {
     ensure(can(request.viewer, { do: 'moderation.view' }))
-    const forumIds = hasRole(request.viewer, 'beheerder') ? null : request.viewer!.moderatedForumIds ?? null
-    return reply.page('moderation/queue', { title: app.i18n.t('moderation.queue'), posts: await listQueuedPosts(app.db, forumIds, 200) })
+    return reply.page('moderation/queue', { title: app.i18n.t('moderation.queue'), posts: await listQueuedPosts(app.db, moderatedForumIds(request.viewer), 200) })
   })
 
   app.get('/moderation/reports', async (request, reply) => {
     ensure(can(request.viewer, { do: 'moderation.view' }))
-    const reports = (await listOpenReports(app.db)).filter(report => can(request.viewer, { do: 'forum.moderate', forumId: report.forum_id }).ok)
+    const reports = await listOpenReports(app.db, moderatedForumIds(request.viewer))
     return reply.page('moderation/reports', { title: app.i18n.t('moderation.reports'), reports })
   })
 
@@ -158,11 +163,15 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
     const topic = post === undefined ? undefined : await findTopicBySlug(app.db, post.topic_slug)
     if (!post || !topic || !canSeeTopic(request.viewer, topic)) throw notFound()
     ensure(can(request.viewer, { do: 'forum.moderate', forumId: post.forum_id }))
-    const resolution = request.body.resolution
+    // "upheld_hidden": upheld, and the post hidden with the same reason.
+    const hideToo = request.body.resolution === 'upheld_hidden' || request.body.hide === '1'
+    const resolution = request.body.resolution === 'upheld_hidden' ? 'upheld' : request.body.resolution
     if (resolution !== 'upheld' && resolution !== 'dismissed') throw new HttpError(400, 'moderation.unknown_action')
-    const hide = request.body.hide === '1' ? { reason: (request.body.reason ?? '').trim() } : undefined
-    await resolveReports(app.db, { post, moderatorId: request.viewer!.id, resolution, hide })
-    return reply.redirect('/moderation/reports', 303)
+    const reason = (request.body.reason ?? '').trim()
+    if (checkReason(reason)) throw new HttpError(400, 'form.reason_too_long')
+    const hide = hideToo ? { reason: reason || app.i18n.t('moderation.hidden_after_report') } : undefined
+    await resolveReports(app.db, { post, moderatorId: request.viewer!.id, resolution, hide, reason })
+    return reply.done('/moderation/reports', `flash.report_${resolution}`)
   })
 
   const LOG_PAGE = 50
@@ -178,10 +187,12 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
     const scope = { forumIds: actsOnMembers(viewer) ? null : viewer.moderatedForumIds ?? null, members: actsOnMembers(viewer), site: hasRole(viewer, 'beheerder') }
     const entries = await listModerationLog(app.db, { moderator: moderator || undefined, action: action || undefined, scope, limit: LOG_PAGE + 1, offset: (page - 1) * LOG_PAGE })
     const query = (n: number): string => `/moderation/log?${new URLSearchParams({ ...(moderator ? { moderator } : {}), ...(action ? { action } : {}), page: String(n) })}`
+    const forums = await listForumsFlat(app.db)
     return reply.page('moderation/log', {
       title: app.i18n.t('moderation.log'),
-      entries: entries.slice(0, LOG_PAGE),
-      filter: { moderator: moderator ?? '', action: action ?? '' },
+      entries: entries.slice(0, LOG_PAGE).map(entry => describeLogEntry(app.i18n, entry, forums)),
+      acts: LOGGED_ACTS.map(act => ({ value: act, label: app.i18n.t(`log.act.${act}`), selected: act === action })),
+      moderators: (await listLogModerators(app.db)).map(name => ({ value: name, selected: name.toLowerCase() === (moderator ?? '').toLowerCase() })),
       newer: page > 1 ? query(page - 1) : null,
       older: entries.length > LOG_PAGE ? query(page + 1) : null
     })

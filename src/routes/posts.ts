@@ -84,13 +84,23 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
       return refused(tooSoon(app, Math.max(1, Math.ceil(editWait({ ...editor, last_edit_at: Date.now() }, app.settings) / 1000)), 'form.wait_edit'))
     }
     // A requeued post moves to the end for its author: /post/ID knows where.
-    return reply.redirect(requeue ? `/post/${post.id}` : url.replace(`/topic/${post.topic_slug}/`, `/topic/${slug}/`), 303)
+    return reply.done(requeue ? `/post/${post.id}` : url.replace(`/topic/${post.topic_slug}`, `/topic/${slug}`), requeue ? 'flash.post_requeued' : 'flash.post_saved')
   })
 
   app.get<{ Params: IdParams }>('/post/:id/revisions', { schema: { params: idParams } }, async (request, reply) => {
     const { post } = await visiblePost(request)
     ensure(can(request.viewer, { do: 'forum.moderate', forumId: post.forum_id }))
     return reply.page('posts/revisions', { title: app.i18n.t('post.revisions'), post, revisions: await listRevisions(app.db, post.id) })
+  })
+
+  // The report form folds open under every post; this page holds it on its own, and comes back with an error.
+  const reportPage = (post: PostInTopic, url: string, values: { reason?: string }, errors?: Record<string, string>): Record<string, unknown> =>
+    ({ title: app.i18n.t('report.title'), post, url, values, errors })
+
+  app.get<{ Params: IdParams }>('/post/:id/report', { schema: { params: idParams } }, async (request, reply) => {
+    const { post, url } = await visiblePost(request)
+    ensure(can(request.viewer, { do: 'post.report', post }))
+    return reply.page('posts/report', reportPage(post, url, {}))
   })
 
   app.post<{ Params: IdParams, Body: { reason?: string } }>('/post/:id/report', {
@@ -100,13 +110,13 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
     ensure(can(request.viewer, { do: 'post.report', post }))
     const reason = (request.body.reason ?? '').trim()
     const error = checkReason(reason) ?? (reason === '' ? 'form.reason_required' : null)
-    if (error) throw new HttpError(400, error)
-    await reportPost(app.db, { postId: post.id, reporterId: request.viewer!.id, reason })
-    return reply.redirect(url, 303)
+    if (error) return reply.page('posts/report', reportPage(post, url, request.body, { reason: error }), 400)
+    const reported = await reportPost(app.db, { postId: post.id, reporterId: request.viewer!.id, reason })
+    return reply.done(url, reported ? 'flash.reported' : 'flash.already_reported')
   })
 
-  app.post<{ Params: IdParams, Body: { action?: string, reason?: string } }>('/post/:id/moderate', {
-    schema: { params: idParams, body: formSchema(['action', 'reason']) }
+  app.post<{ Params: IdParams, Body: { action?: string, reason?: string, from?: string } }>('/post/:id/moderate', {
+    schema: { params: idParams, body: formSchema(['action', 'reason', 'from']) }
   }, async (request, reply) => {
     const { post, url } = await visiblePost(request)
     ensure(can(request.viewer, { do: 'forum.moderate', forumId: post.forum_id }))
@@ -118,6 +128,7 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
     const change = Object.hasOwn(changes, action) ? changes[action] : undefined
     if (!change || checkReason(reason)) throw new HttpError(400, change ? 'form.reason_too_long' : 'moderation.unknown_action')
     await setPostState(app.db, post, change, { moderatorId: request.viewer!.id, action: `post.${action}`, reason })
-    return reply.redirect(url, 303)
+    // Approving from the queue goes back to the queue, for the next one.
+    return reply.done(request.body.from === 'queue' ? '/moderation/queue' : url, `flash.post_${action}`)
   })
 }

@@ -81,7 +81,7 @@ export default async function registrationRoutes (app: FastifyInstance): Promise
       return checkMailPage(reply, email)
     }
     await reply.logIn(user)
-    return reply.redirect('/', 303)
+    return reply.done('/', 'flash.registered', { name: user.username })
   })
 
   function checkMailPage (reply: FastifyReply, email: string): FastifyReply {
@@ -109,6 +109,6 @@ export default async function registrationRoutes (app: FastifyInstance): Promise
     const user = userId === undefined ? undefined : await findUserById(app.db, userId)
     if (!user) throw new HttpError(400, 'account.confirm_invalid')
     await reply.logIn(user)
-    return reply.redirect('/', 303)
+    return reply.done('/', 'flash.confirmed', { name: user.username })
   })
 }

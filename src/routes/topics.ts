@@ -5,8 +5,9 @@ import type { Post } from '../db/schema.js'
 import type { DB } from '../db/index.js'
 import { findRenamedTopicSlug, findTopicBySlug, type TopicWithForum } from '../models/topics.js'
 import { createReply, listPostsInTopic, listQueuedPostsByAuthor } from '../models/posts.js'
-import { listModerationLog } from '../models/moderation.js'
-import { listForumsFlat } from '../models/forums.js'
+import { listTopicNotices } from '../models/moderation.js'
+import { topicNotices } from './topic-notices.js'
+import { forumPath, listForumsFlat } from '../models/forums.js'
 import { pageLinks, pageOfPosition, paginate, parsePageParam } from '../lib/pagination.js'
 import { checkBody, collectErrors, formSchema, type FieldErrors, slugParams } from '../lib/validation.js'
 import { preparePost, refusalStatus, writePost, type Refusal } from './posting.js'
@@ -25,7 +26,7 @@ export function postUrlFor (viewer: Viewer, slug: string, forumId: number, post:
   // An author's own queued post is shown after the visible posts, on the last page.
   else if (post.queued && !post.hidden && viewer?.id === post.author_id) position = Math.max(1, visiblePostCount)
   else position = null
-  return position === null ? null : `/topic/${slug}/page/${pageOfPosition(position, perPage)}#post-${post.id}`
+  return position === null ? null : `${topicPageUrl(slug, pageOfPosition(position, perPage))}#post-${post.id}`
 }
 
 /** Whether a viewer may open a topic at all: hidden topics and unapproved new topics are for moderators (and their author). */
@@ -60,9 +61,7 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
       ? await listQueuedPostsByAuthor(app.db, topic.id, viewer.id)
       : []
     const replyDecision = can(viewer, { do: 'topic.reply', topic })
-    // What readers are told: the last close, and every move.
-    const log = await listModerationLog(app.db, { topicId: topic.id, actions: ['topic.lock', 'topic.unlock', 'topic.move'], limit: 100, offset: 0 })
-    const lastLock = log.find(entry => entry.action === 'topic.lock' || entry.action === 'topic.unlock')
+    const forums = await listForumsFlat(app.db)
     return reply.page('topics/show', {
       title: topic.title,
       topic,
@@ -78,9 +77,9 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
       canReply: replyDecision.ok,
       replyRefusal: !replyDecision.ok && viewer !== null ? replyDecision.reason : null,
       loginUrl: `/login?next=${encodeURIComponent(request.url)}`,
-      lockNotice: topic.locked && lastLock?.action === 'topic.lock' ? lastLock : null,
-      moveNotices: log.filter(entry => entry.action === 'topic.move').reverse(),
-      moderator: everything ? { forums: await listForumsFlat(app.db) } : null,
+      breadcrumbs: forumPath(forums, topic.forum_id),
+      notices: topicNotices(app.i18n, topic.id, topic.locked === 1, await listTopicNotices(app.db, topic.id), forums),
+      moderator: everything ? { forums } : null,
       values: form.values ?? {},
       errors: form.errors
     }, form.status)
@@ -117,6 +116,6 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
     if (!written.ok) return refused(written)
     const post = written.value
     const visible = topic.visible_post_count + (queued ? 0 : 1)
-    return reply.redirect(postUrlFor(viewer, topic.slug, topic.forum_id, post, app.settings.posts_per_page, visible)!, 303)
+    return reply.done(postUrlFor(viewer, topic.slug, topic.forum_id, post, app.settings.posts_per_page, visible)!, queued ? 'flash.reply_queued' : 'flash.reply_posted')
   })
 }

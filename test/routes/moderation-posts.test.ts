@@ -47,7 +47,7 @@ t.test('a hidden post disappears for members and guests, pages and permalinks fo
   const { app, ids, mod, url } = await setup(t, 12)
   const res = await mod.submit(url, `/post/${ids[3]}/moderate`, { action: 'hide', reason: 'reclame' })
   t.equal(res.statusCode, 303)
-  t.equal(res.headers.location, `${url}/page/1#post-${ids[3]}`, 'back to where the post is, for the moderator')
+  t.equal(res.headers.location, `${url}#post-${ids[3]}`, 'back to where the post is, for the moderator')
 
   for (const [who, visitor] of [['guest', new Visitor(app)], ['jan', await loggedIn(app, 'jan')]] as const) {
     const page1 = await visitor.get(url)
@@ -61,10 +61,10 @@ t.test('a hidden post disappears for members and guests, pages and permalinks fo
   const guest = new Visitor(app)
   t.equal((await guest.get(`/post/${ids[3]}`)).statusCode, 404, 'a guest gets 404 for the hidden post')
   t.equal((await guest.get(`/post/${ids[11]}`)).headers.location, `${url}/page/2#post-${ids[11]}`, 'position 12, visible 11: page 2')
-  t.equal((await guest.get(`/post/${ids[10]}`)).headers.location, `${url}/page/1#post-${ids[10]}`, 'position 11, visible 10: page 1')
+  t.equal((await guest.get(`/post/${ids[10]}`)).headers.location, `${url}#post-${ids[10]}`, 'position 11, visible 10: page 1')
   const forMod = await mod.get(`/post/${ids[3]}`)
   t.equal(forMod.statusCode, 302, 'a moderator is sent to the hidden post')
-  t.equal(forMod.headers.location, `${url}/page/1#post-${ids[3]}`)
+  t.equal(forMod.headers.location, `${url}#post-${ids[3]}`)
   t.equal((await mod.get(`/post/${ids[10]}`)).headers.location, `${url}/page/2#post-${ids[10]}`, 'moderators page through every post')
 
   const modPage = await mod.get(url)
@@ -153,8 +153,8 @@ t.test('split: chosen replies become a new topic', async t => {
 
   const guest = new Visitor(app)
   t.same(postIds((await guest.get('/topic/een-nieuwe-draad')).body), [ids[2], ids[4]])
-  t.equal((await guest.get(`/post/${ids[4]}`)).headers.location, `/topic/een-nieuwe-draad/page/1#post-${ids[4]}`, 'old permalinks land in the new topic')
-  t.equal((await guest.get(`/post/${ids[11]}`)).headers.location, `${url}/page/1#post-${ids[11]}`, 'was position 12, now 10')
+  t.equal((await guest.get(`/post/${ids[4]}`)).headers.location, `/topic/een-nieuwe-draad#post-${ids[4]}`, 'old permalinks land in the new topic')
+  t.equal((await guest.get(`/post/${ids[11]}`)).headers.location, `${url}#post-${ids[11]}`, 'was position 12, now 10')
   t.equal((await guest.get(`/post/${ids[12]}`)).headers.location, `${url}/page/2#post-${ids[12]}`)
   t.equal(textOfClass((await guest.get(url)).body, 'pagination-count'), '10 berichten aan het bekijken - 1 tot 10 (van in totaal 11)')
   t.match(await app.db.selectFrom('moderation_log').selectAll().executeTakeFirstOrThrow(),
@@ -194,7 +194,7 @@ t.test('merge: chosen replies join another topic in time order', async t => {
   t.equal(await userPosts(app, piet), 3)
   const guest = new Visitor(app)
   t.same(postIds((await guest.get('/topic/doel')).body), [b0, a1, b1, b2, a3])
-  t.equal((await guest.get(`/post/${a1}`)).headers.location, `/topic/doel/page/1#post-${a1}`)
+  t.equal((await guest.get(`/post/${a1}`)).headers.location, `/topic/doel#post-${a1}`)
 })
 
 t.test('merge into a topic that has only its opening post', async t => {

@@ -1,0 +1,55 @@
+import type { DB } from '../db/index.js'
+import type { Forum } from '../db/schema.js'
+import { findForumBySlug, ForumError } from './forums.js'
+import { logAct, type Act } from './moderation.js'
+import { recountForum } from './recount.js'
+
+/** A beheerder's changes to a forum: its name, description, place among the others, and removal. */
+
+export interface ForumChanges { name: string, description: string, parentSlug: string, position: number }
+
+/** Saves a forum's name, description, parent and position; its URL stays. A forum cannot move under itself. */
+export async function updateForum (db: DB, forum: Forum, changes: ForumChanges, act: Act): Promise<Forum> {
+  const name = changes.name.trim()
+  const description = changes.description.trim()
+  if (name.length < 1 || name.length > 100) throw new ForumError('admin.forum_name_length')
+  if (description.length > 300) throw new ForumError('admin.forum_description_length')
+  if (!Number.isSafeInteger(changes.position) || changes.position < 0 || changes.position > 1_000_000) throw new ForumError('admin.whole_number')
+  return db.transaction().execute(async trx => {
+    let parentId: number | null = null
+    if (changes.parentSlug !== '') {
+      const parent = await findForumBySlug(trx, changes.parentSlug)
+      if (!parent) throw new ForumError('moderation.unknown_forum')
+      // Walking up from the new parent must never meet the forum itself.
+      for (let at: Forum | undefined = parent; at; at = at.parent_id === null ? undefined : await trx.selectFrom('forums').selectAll().where('id', '=', at.parent_id).executeTakeFirst()) {
+        if (at.id === forum.id) throw new ForumError('admin.forum_under_itself')
+      }
+      parentId = parent.id
+    }
+    const saved = await trx.updateTable('forums').set({ name, description, parent_id: parentId, position: changes.position })
+      .where('id', '=', forum.id).returningAll().executeTakeFirstOrThrow()
+    const renamed = forum.name !== name ? `${forum.name} → ${name}` : null
+    await logAct(trx, { ...act, from: renamed, to: forum.slug })
+    return saved
+  })
+}
+
+/**
+ * Removes a forum that holds no topics and no subforums. With `moveTo`, its topics (hidden
+ * ones too) move there first, counts and all; subforums must be moved or removed by hand.
+ */
+export async function deleteForum (db: DB, forum: Forum, moveTo: Forum | null, act: Act): Promise<void> {
+  await db.transaction().execute(async trx => {
+    const subforum = await trx.selectFrom('forums').select('id').where('parent_id', '=', forum.id).limit(1).executeTakeFirst()
+    if (subforum) throw new ForumError('admin.forum_has_subforums')
+    if (moveTo) {
+      if (moveTo.id === forum.id) throw new ForumError('moderation.unknown_forum')
+      await trx.updateTable('topics').set({ forum_id: moveTo.id }).where('forum_id', '=', forum.id).execute()
+      await recountForum(trx, moveTo.id)
+    }
+    const topic = await trx.selectFrom('topics').select('id').where('forum_id', '=', forum.id).limit(1).executeTakeFirst()
+    if (topic) throw new ForumError('admin.forum_not_empty')
+    await trx.deleteFrom('forums').where('id', '=', forum.id).execute()
+    await logAct(trx, { ...act, from: forum.name, to: moveTo?.slug ?? null })
+  })
+}
