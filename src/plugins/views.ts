@@ -80,6 +80,7 @@ export default fp(async app => {
     defaultContext: { lang: app.config.locale, siteName: 'Kring' }
   })
 
+  const secure = app.config.baseUrl.startsWith('https:')
   app.decorateRequest('moderationWork', null)
   app.addHook('preHandler', async request => {
     if (request.method !== 'GET' || !hasRole(request.viewer, 'moderator')) return
@@ -88,7 +89,7 @@ export default fp(async app => {
 
   // The message after a form travels in a signed cookie across the 303 and is shown once.
   app.decorateReply('done', function (url: string, message: string, vars: Vars = {}) {
-    this.setCookie(FLASH_COOKIE, JSON.stringify([message, vars]), { path: '/', httpOnly: true, sameSite: 'lax', signed: true, maxAge: 120 })
+    this.setCookie(FLASH_COOKIE, JSON.stringify([message, vars]), { path: '/', httpOnly: true, sameSite: 'lax', secure, signed: true, maxAge: 120 })
     return this.redirect(url, 303)
   })
 

@@ -21,7 +21,7 @@ export function topicNotices (i18n: Translator, topicId: number, locked: boolean
   const notices: Notice[] = []
   const lastLock = entries.filter(e => e.action === 'topic.lock' || e.action === 'topic.unlock').at(-1)
   for (const entry of entries) {
-    const base = { name: entry.moderator, date: i18n.date(entry.created_at), count: entry.post_count ?? 0 }
+    const base = { name: entry.moderator, date: i18n.date(entry.created_at) }
     const other = entry.other_topic_slug ? { href: `/topic/${entry.other_topic_slug}`, text: entry.other_topic_title ?? '' } : null
     if (entry === lastLock && locked && entry.action === 'topic.lock') {
       notices.push(notice(i18n, 'topic.locked_by', base, null, entry.reason))
@@ -29,9 +29,10 @@ export function topicNotices (i18n: Translator, topicId: number, locked: boolean
       notices.push(notice(i18n, 'topic.moved', { ...base, from: forumName(entry.from_value), to: forumName(entry.to_value) }, null, entry.reason))
     } else if ((entry.action === 'topic.split' || entry.action === 'topic.merge') && entry.post_count !== null) {
       const source = { href: `/topic/${entry.topic_slug}`, text: entry.topic_title ?? '' }
-      if (entry.other_topic_id === null) notices.push(notice(i18n, 'topic.topic_merged_in', { ...base, title: entry.from_value ?? '' }, null, entry.reason))
-      else if (entry.topic_id === topicId) notices.push(notice(i18n, 'topic.posts_moved_to', base, other, entry.reason))
-      else notices.push(notice(i18n, entry.action === 'topic.split' ? 'topic.split_from' : 'topic.posts_moved_from', base, source, entry.reason))
+      const counted = { ...base, count: entry.post_count }
+      if (entry.other_topic_id === null) notices.push(notice(i18n, 'topic.topic_merged_in', { ...counted, title: entry.from_value ?? '' }, null, entry.reason))
+      else if (entry.topic_id === topicId) notices.push(notice(i18n, 'topic.posts_moved_to', counted, other, entry.reason))
+      else notices.push(notice(i18n, entry.action === 'topic.split' ? 'topic.split_from' : 'topic.posts_moved_from', counted, source, entry.reason))
     }
   }
   return notices

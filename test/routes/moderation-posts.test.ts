@@ -158,7 +158,7 @@ t.test('split: chosen replies become a new topic', async t => {
   t.equal((await guest.get(`/post/${ids[12]}`)).headers.location, `${url}/page/2#post-${ids[12]}`)
   t.equal(textOfClass((await guest.get(url)).body, 'pagination-count'), '10 berichten aan het bekijken - 1 tot 10 (van in totaal 11)')
   t.match(await app.db.selectFrom('moderation_log').selectAll().executeTakeFirstOrThrow(),
-    { action: 'topic.split', topic_id: created.id, from_value: topic.slug, to_value: 'een-nieuwe-draad', reason: 'ander onderwerp' })
+    { action: 'topic.split', topic_id: topic.id, other_topic_id: created.id, post_count: 2, from_value: topic.title, to_value: 'Een nieuwe draad', reason: 'ander onderwerp' })
 })
 
 t.test('merge: chosen replies join another topic in time order', async t => {
@@ -175,8 +175,9 @@ t.test('merge: chosen replies join another topic in time order', async t => {
   const b2 = await reply(target.id, jan, 'b2', base + 40_000)
   const before = { posts: await app.db.selectFrom('posts').selectAll().orderBy('id').execute(), topics: await app.db.selectFrom('topics').selectAll().execute() }
 
+  // From the tools form (chosen=1): without chosen replies nothing is merged; the whole topic has its own form.
   for (const chosen of [[String(ids[0])], []]) {
-    const refused = await postForm(mod, `${url}/moderate`, [['action', 'merge'], ['target', 'doel'], ...chosen.map(id => ['posts', id] as [string, string])])
+    const refused = await postForm(mod, `${url}/moderate`, [['action', 'merge'], ['chosen', '1'], ['target', 'doel'], ...chosen.map(id => ['posts', id] as [string, string])])
     t.equal(refused.statusCode, 400, chosen.length > 0 ? 'the opening post cannot be merged' : 'nothing chosen')
     t.match(refused.body, 'Kies eerst een of meer reacties')
   }
@@ -184,7 +185,7 @@ t.test('merge: chosen replies join another topic in time order', async t => {
 
   const res = await postForm(mod, `${url}/moderate`, [['action', 'merge'], ['target', '/topic/doel'], ['posts', String(a1)], ['posts', String(a3)]])
   t.equal(res.statusCode, 303, 'merged')
-  t.equal(res.headers.location, '/topic/doel')
+  t.equal(res.headers.location, `/post/${a1}`, 'to the first merged post')
   t.same(await positions(app, target.id), [[b0, 1], [a1, 2], [b1, 3], [b2, 4], [a3, 5]], 'by time, contiguous')
   t.same(await positions(app, topic.id), [[ids[0], 1], [a2, 2]])
   t.same(await topicRow(app, target.id), { post_count: 5, visible_post_count: 5, reply_count: 4, last_post_id: a3 })
@@ -207,5 +208,5 @@ t.test('merge into a topic that has only its opening post', async t => {
   t.same(await positions(app, topic.id), [[ids[0], 1], [ids[2], 2]])
   t.same(await topicRow(app, target.id), { post_count: 3, visible_post_count: 3, reply_count: 2, last_post_id: ids[3] })
   t.same(await topicRow(app, topic.id), { post_count: 2, visible_post_count: 2, reply_count: 1, last_post_id: ids[2] })
-  t.match(await app.db.selectFrom('moderation_log').selectAll().executeTakeFirstOrThrow(), { action: 'topic.merge', topic_id: target.id, from_value: topic.slug, to_value: 'kort' })
+  t.match(await app.db.selectFrom('moderation_log').selectAll().executeTakeFirstOrThrow(), { action: 'topic.merge', topic_id: topic.id, other_topic_id: target.id, post_count: 2, to_value: 'Kort' })
 })

@@ -98,7 +98,7 @@ for (const role of ['moderator', 'beheerder'] as const) {
       const log = await app.db.selectFrom('moderation_log').selectAll().orderBy('id', 'desc').executeTakeFirstOrThrow()
       t.match(log, {
         moderator_id: actor.id, action: `topic.${action}`, topic_id: topic.id, reason: `reden ${action}`,
-        from_value: action === 'move' ? 'Algemeen' : null, to_value: action === 'move' ? 'Regio Noord' : null
+        from_value: action === 'move' ? 'algemeen' : null, to_value: action === 'move' ? 'regio-noord' : null
       }, `${action}: logged`)
     }
     const count = await app.db.selectFrom('moderation_log').select(eb => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()
@@ -125,7 +125,8 @@ t.test('a locked topic refuses replies from leden and bijdragers, not from moder
   t.same(await state(app), before, 'no counts changed')
 
   const guestPage = await new Visitor(app).get(url)
-  t.match(textOfClass(guestPage.body, 'notice-locked'), /^Dit onderwerp is gesloten voor nieuwe reacties\. Gesloten door mod /)
+  t.equal(textOfClass(guestPage.body, 'notice-locked'), 'Dit onderwerp is gesloten voor nieuwe reacties.')
+  t.match(textOfClass(guestPage.body, 'moderation-notice'), /^Gesloten door mod /, 'and who closed it')
 
   const res = await mod.submit(url, `${url}/reply`, { body: 'Nog één ding van de moderator' })
   t.equal(res.statusCode, 303, 'a moderator may reply')
