@@ -85,8 +85,9 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
           : await mergeIntoTopic(app.db, topic, postIds, target, act)
         return reply.done(`/post/${firstMoved}`, 'flash.topic_merge')
       } catch (error) {
-        if (error instanceof ModerationError) throw new HttpError(400, error.message)
-        throw error
+        if (!(error instanceof ModerationError)) throw error
+        // Not a dead end: the page says what to do and leads back to the topic.
+        return reply.page('errors/error', { status: 400, reason: error.message, back: { href: topicPageUrl(topic.slug, 1), text: topic.title } }, 400)
       }
     } else {
       throw new HttpError(400, 'moderation.unknown_action')

@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { buildTestApp, csrfToken, decodeEntities, textOfClass, Visitor } from '../helper.js'
 import { makeForum, makeMember, makeTopic, PASSWORD } from '../factories.js'
@@ -18,7 +18,6 @@ async function flashAfter (t: Test, visitor: Visitor, response: LightMyRequestRe
   t.match(textOfClass(page.body, 'flash'), expected)
   t.notMatch((await visitor.get(String(response.headers.location))).body, 'class="flash"', 'shown once')
 }
-type Test = Parameters<Parameters<typeof t.test>[1]>[0]
 
 t.test('every kind of successful form says that it worked', async t => {
   const app = await buildTestApp(t)
