@@ -2,6 +2,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { buildApp } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
 import type { Settings } from '../src/models/settings.js'
+import { recountAll } from '../src/models/recount.js'
 
 interface TapLike {
   testdir: () => string
@@ -108,4 +109,26 @@ export function decodeEntities (text: string): string {
 /** Ids of the posts on a topic page, in page order. */
 export function postIds (html: string): number[] {
   return [...html.matchAll(/<article id="post-(\d+)" class="post/g)].map(m => Number(m[1]))
+}
+
+/** A visitor logged in through the real login form (every test member has the factories' PASSWORD). */
+export async function loggedIn (app: FastifyInstance, name: string, password = 'correct horse battery staple'): Promise<Visitor> {
+  const visitor = new Visitor(app)
+  await visitor.login(name, password)
+  return visitor
+}
+
+/** Asserts that every stored count and position is what a recount from the rows makes of it. */
+export async function countsHold (t: { same: (found: unknown, wanted: unknown, message: string) => unknown }, app: FastifyInstance, after: string): Promise<void> {
+  const snapshot = async () => ({
+    topics: await app.db.selectFrom('topics').select(['id', 'post_count', 'visible_post_count', 'reply_count', 'last_post_id', 'last_post_at']).orderBy('id').execute(),
+    forums: await app.db.selectFrom('forums').select(['id', 'topic_count', 'post_count', 'last_post_id']).orderBy('id').execute(),
+    users: await app.db.selectFrom('users').select(['id', 'post_count']).orderBy('id').execute(),
+    posts: await app.db.selectFrom('posts').select(['id', 'position', 'visible_position']).orderBy('id').execute()
+  })
+  const stored = await snapshot()
+  await app.db.transaction().execute(trx => recountAll(trx, {
+    topics: stored.topics.map(r => r.id), forums: stored.forums.map(r => r.id), users: stored.users.map(r => r.id)
+  }))
+  t.same(await snapshot(), stored, `counts hold after ${after}`)
 }

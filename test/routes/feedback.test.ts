@@ -1,13 +1,8 @@
 import t, { type Test } from 'tap'
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import { buildTestApp, csrfToken, decodeEntities, textOfClass, Visitor } from '../helper.js'
+import type { LightMyRequestResponse } from 'fastify'
+import { buildTestApp, csrfToken, decodeEntities, textOfClass, Visitor, loggedIn } from '../helper.js'
 import { makeForum, makeMember, makeTopic, PASSWORD } from '../factories.js'
 
-async function loggedIn (app: FastifyInstance, name: string): Promise<Visitor> {
-  const visitor = new Visitor(app)
-  await visitor.login(name, PASSWORD)
-  return visitor
-}
 
 /** Follows a form's 303 as a browser does: the page it leads to shows the message once, as a status. */
 async function flashAfter (t: Test, visitor: Visitor, response: LightMyRequestResponse, expected: string | RegExp): Promise<void> {

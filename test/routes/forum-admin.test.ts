@@ -1,13 +1,8 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { buildTestApp, textOfClass, Visitor } from '../helper.js'
-import { makeForum, makeMember, makeTopic, PASSWORD } from '../factories.js'
+import { buildTestApp, textOfClass, Visitor, loggedIn } from '../helper.js'
+import { makeForum, makeMember, makeTopic } from '../factories.js'
 
-async function loggedIn (app: FastifyInstance, name: string): Promise<Visitor> {
-  const visitor = new Visitor(app)
-  await visitor.login(name, PASSWORD)
-  return visitor
-}
 
 const forumRow = (app: FastifyInstance, slug: string) => app.db.selectFrom('forums').selectAll().where('slug', '=', slug).executeTakeFirst()
 

@@ -1,35 +1,8 @@
-import t, { type Test } from 'tap'
-import type { FastifyInstance } from 'fastify'
-import { buildTestApp, csrfToken, NO_POSTING_LIMITS, postIds, Visitor } from '../helper.js'
-import { makeForum, makeMember, makeTopic, PASSWORD } from '../factories.js'
-import { recountAll } from '../../src/models/recount.js'
+import t from 'tap'
+import { buildTestApp, csrfToken, NO_POSTING_LIMITS, postIds, Visitor, loggedIn, countsHold } from '../helper.js'
+import { makeForum, makeMember, makeTopic } from '../factories.js'
 import { setModeratedForums, suspendUser } from '../../src/models/users.js'
 import { INDEFINITELY } from '../../src/db/schema.js'
-
-async function loggedIn (app: FastifyInstance, name: string): Promise<Visitor> {
-  const visitor = new Visitor(app)
-  await visitor.login(name, PASSWORD)
-  return visitor
-}
-
-/** Every stored count and position, to compare with what a recount from the rows makes of them. */
-async function counts (app: FastifyInstance) {
-  return {
-    topics: await app.db.selectFrom('topics').select(['id', 'post_count', 'visible_post_count', 'reply_count', 'last_post_id', 'last_post_at']).orderBy('id').execute(),
-    forums: await app.db.selectFrom('forums').select(['id', 'topic_count', 'post_count', 'last_post_id']).orderBy('id').execute(),
-    users: await app.db.selectFrom('users').select(['id', 'post_count']).orderBy('id').execute(),
-    posts: await app.db.selectFrom('posts').select(['id', 'position', 'visible_position']).orderBy('id').execute()
-  }
-}
-
-/** The stored counts are what a recount of everything makes of them. */
-async function countsHold (t: Test, app: FastifyInstance, after: string): Promise<void> {
-  const stored = await counts(app)
-  await app.db.transaction().execute(trx => recountAll(trx, {
-    topics: stored.topics.map(r => r.id), forums: stored.forums.map(r => r.id), users: stored.users.map(r => r.id)
-  }))
-  t.same(await counts(app), stored, `counts hold after ${after}`)
-}
 
 t.test('a moderator\'s demotion stands against automatic promotion', async t => {
   const app = await buildTestApp(t, {}, { ...NO_POSTING_LIMITS, promote_after_posts: 1, promote_after_days: 0 })

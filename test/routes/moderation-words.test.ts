@@ -1,14 +1,7 @@
 import t from 'tap'
-import type { FastifyInstance } from 'fastify'
-import { allTextOfClass, buildTestApp, textOfClass, Visitor } from '../helper.js'
-import { makeForum, makeMember, makeTopic, PASSWORD } from '../factories.js'
+import { allTextOfClass, buildTestApp, textOfClass, Visitor, loggedIn } from '../helper.js'
+import { makeForum, makeMember, makeTopic } from '../factories.js'
 import type { Locale } from '../../src/config.js'
-
-async function loggedIn (app: FastifyInstance, name: string): Promise<Visitor> {
-  const visitor = new Visitor(app)
-  await visitor.login(name, PASSWORD)
-  return visitor
-}
 
 const WORDS: Record<Locale, { acts: string[], change: RegExp[] }> = {
   nl: { acts: ['Instelling gewijzigd', 'Rol gewijzigd', 'Onderwerp verplaatst', 'Onderwerp gesloten'], change: [/^Berichten per pagina: 10 → 12$/, /^Lid → Bijdrager$/, /^Algemeen → Regio Noord$/] },
