@@ -16,6 +16,8 @@ import topicRoutes from './routes/topics.js'
 import postRoutes from './routes/posts.js'
 import accountRoutes from './routes/accounts.js'
 import registrationRoutes from './routes/registration.js'
+import passwordRoutes from './routes/password.js'
+import accountSettingsRoutes from './routes/account-settings.js'
 import userRoutes from './routes/users.js'
 import moderationRoutes from './routes/moderation.js'
 import adminRoutes from './routes/admin.js'
@@ -73,6 +75,8 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   await app.register(postRoutes)
   await app.register(accountRoutes)
   await app.register(registrationRoutes)
+  await app.register(passwordRoutes)
+  await app.register(accountSettingsRoutes)
   await app.register(userRoutes)
   await app.register(moderationRoutes)
   await app.register(adminRoutes)

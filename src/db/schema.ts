@@ -1,4 +1,5 @@
 import type { Generated, Selectable } from 'kysely'
+import type { Locale } from '../config.js'
 
 export type Role = 'lid' | 'bijdrager' | 'moderator' | 'beheerder'
 
@@ -25,7 +26,15 @@ export interface UsersTable {
   role_set_by_moderator: Generated<number>
   /** null until the member followed the link in the confirmation mail (only asked when mail is set up). */
   email_confirmed_at: number | null
+  /** The member's language; null: the site's. */
+  locale: Locale | null
+  email_mode: Generated<EmailMode>
+  /** Follow the topics one starts or replies to. */
+  auto_watch: Generated<number>
 }
+
+export type EmailMode = 'immediately' | 'daily' | 'weekly' | 'mailing_list' | 'never'
+export const EMAIL_MODES: readonly EmailMode[] = ['immediately', 'daily', 'weekly', 'mailing_list', 'never']
 
 export interface SessionsTable {
   id_hash: string
@@ -165,7 +174,7 @@ export interface OutboxTable {
   sent_at: number | null
 }
 
-export type TokenPurpose = 'confirm_email'
+export type TokenPurpose = 'confirm_email' | 'reset_password' | 'change_email'
 
 export interface EmailTokensTable {
   token_hash: string
@@ -174,6 +183,8 @@ export interface EmailTokensTable {
   created_at: number
   expires_at: number
   used_at: number | null
+  /** For change_email: the new address. */
+  email: string | null
 }
 
 export interface Database {

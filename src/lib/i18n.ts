@@ -86,3 +86,8 @@ export function translator (locale: Locale): Translator {
   translators.set(locale, made)
   return made
 }
+
+/** A member's own language (their setting, else the site's), for what is written to them: mail, forms they sent. */
+export function translatorFor (member: { locale?: Locale | null } | null, siteLocale: Locale): Translator {
+  return translator(member?.locale ?? siteLocale)
+}

@@ -25,6 +25,15 @@ export function accountMails (i18n: Translator, baseUrl: string) {
       { label: i18n.t('mail.confirm_link'), url: `${baseUrl}/confirm/${token}` }, footer),
     addressTaken: (to: string, username: string): MailContent => compose(to, i18n.t('mail.taken_subject'),
       [i18n.t('mail.greeting', { name: username }), i18n.t('mail.taken_body'), i18n.t('mail.taken_ignore')],
-      { label: i18n.t('mail.taken_link'), url: `${baseUrl}/login` }, footer)
+      { label: i18n.t('mail.taken_link'), url: `${baseUrl}/login` }, footer),
+    resetPassword: (to: string, username: string, token: string): MailContent => compose(to, i18n.t('mail.reset_subject'),
+      [i18n.t('mail.greeting', { name: username }), i18n.t('mail.reset_body'), i18n.t('mail.reset_ignore')],
+      { label: i18n.t('mail.reset_link'), url: `${baseUrl}/password/reset/${token}` }, footer),
+    confirmNewAddress: (to: string, username: string, token: string): MailContent => compose(to, i18n.t('mail.new_address_subject'),
+      [i18n.t('mail.greeting', { name: username }), i18n.t('mail.new_address_body'), i18n.t('mail.confirm_ignore_change')],
+      { label: i18n.t('mail.confirm_link'), url: `${baseUrl}/account/email/${token}` }, footer),
+    addressChanging: (to: string, username: string, newAddress: string): MailContent => compose(to, i18n.t('mail.old_address_subject'),
+      [i18n.t('mail.greeting', { name: username }), i18n.t('mail.old_address_body', { address: newAddress }), i18n.t('mail.old_address_not_you')],
+      { label: i18n.t('mail.reset_link'), url: `${baseUrl}/password/forgot` }, footer)
   }
 }

@@ -28,6 +28,23 @@ export async function deleteSession (db: DB, id: string): Promise<void> {
   await db.deleteFrom('sessions').where('id_hash', '=', hashSessionId(id)).execute()
 }
 
+/** Ends every session of a member, or every one but `keepId`. */
+export async function deleteSessionsOf (db: DB, userId: number, keepId?: string): Promise<void> {
+  let query = db.deleteFrom('sessions').where('user_id', '=', userId)
+  if (keepId !== undefined) query = query.where('id_hash', '!=', hashSessionId(keepId))
+  await query.execute()
+}
+
+export interface SessionInfo { created_at: number, expires_at: number, current: boolean }
+
+/** A member's sessions, newest first; `current` marks the one this request uses. */
+export async function listSessionsOf (db: DB, userId: number, currentId: string | null, now = Date.now()): Promise<SessionInfo[]> {
+  const currentHash = currentId === null ? null : hashSessionId(currentId)
+  const rows = await db.selectFrom('sessions').select(['id_hash', 'created_at', 'expires_at'])
+    .where('user_id', '=', userId).where('expires_at', '>', now).orderBy('created_at', 'desc').execute()
+  return rows.map(row => ({ created_at: row.created_at, expires_at: row.expires_at, current: row.id_hash === currentHash }))
+}
+
 export async function purgeExpiredSessions (db: DB, now = Date.now()): Promise<number> {
   const result = await db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst()
   return Number(result.numDeletedRows)

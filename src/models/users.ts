@@ -1,5 +1,6 @@
 import type { DB } from '../db/index.js'
-import type { Role, User } from '../db/schema.js'
+import type { EmailMode, Role, User } from '../db/schema.js'
+import type { Locale } from '../config.js'
 import { earnsPromotion } from '../permissions.js'
 import type { Settings } from './settings.js'
 
@@ -55,6 +56,22 @@ export async function purgeUnconfirmedUsers (db: DB, maxAgeMs: number, now = Dat
     .where(eb => eb.not(eb.exists(eb.selectFrom('posts').select('posts.id').whereRef('posts.author_id', '=', 'users.id'))))
     .executeTakeFirst()
   return Number(result.numDeletedRows)
+}
+
+export async function setEmail (db: DB, userId: number, email: string): Promise<void> {
+  await db.updateTable('users').set({ email, email_key: userKey(email) }).where('id', '=', userId).execute()
+}
+
+export async function setLocale (db: DB, userId: number, locale: Locale | null): Promise<void> {
+  await db.updateTable('users').set({ locale }).where('id', '=', userId).execute()
+}
+
+export async function setMailPreferences (db: DB, userId: number, preferences: { emailMode: EmailMode, autoWatch: boolean }): Promise<void> {
+  await db.updateTable('users').set({ email_mode: preferences.emailMode, auto_watch: preferences.autoWatch ? 1 : 0 }).where('id', '=', userId).execute()
+}
+
+export async function setPasswordHash (db: DB, userId: number, passwordHash: string): Promise<void> {
+  await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute()
 }
 
 export async function confirmEmail (db: DB, userId: number, now = Date.now()): Promise<void> {

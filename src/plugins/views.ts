@@ -22,6 +22,8 @@ declare module 'fastify' {
     done: (url: string, message: string, vars?: Vars) => FastifyReply
   }
   interface FastifyRequest {
+    /** Texts in the viewer's language (their own setting, or the site's). */
+    i18n: Translator
     /** For moderators' pages: what waits for them, shown beside the links in the header. */
     moderationWork: { queued: number, reports: number } | null
   }
@@ -39,18 +41,23 @@ function partialsIn (folder: string): Record<string, string> {
   return partials
 }
 
-function helpersFor (i18n: Translator): Record<string, Handlebars.HelperDelegate> {
+/**
+ * Helpers translate in the language of the page being rendered (the viewer's own, or the
+ * site's): reply.page puts that translator at the root of every page's data.
+ */
+function helpersFor (fallback: Translator): Record<string, Handlebars.HelperDelegate> {
+  const of = (options: Handlebars.HelperOptions): Translator => (options.data?.root?.i18n as Translator | undefined) ?? fallback
   return {
     /** {{t "key" name=value}} */
-    t: (key: string, options: Handlebars.HelperOptions) => i18n.t(key, options.hash as Vars),
-    number: (n: number) => i18n.number(n),
-    date: (ms: number) => i18n.date(ms),
-    day: (ms: number) => i18n.day(ms),
-    ago: (ms: number) => i18n.relative(ms),
+    t: (key: string, options: Handlebars.HelperOptions) => of(options).t(key, options.hash as Vars),
+    number: (n: number, options: Handlebars.HelperOptions) => of(options).number(n),
+    date: (ms: number, options: Handlebars.HelperOptions) => of(options).date(ms),
+    day: (ms: number, options: Handlebars.HelperOptions) => of(options).day(ms),
+    ago: (ms: number, options: Handlebars.HelperOptions) => of(options).relative(ms),
     iso: (ms: number) => new Date(ms).toISOString(),
     /** Marks a subforum's depth in a list: "— — Groningen". */
     indent: (depth: number) => '— '.repeat(depth),
-    role: (role: string) => i18n.role(role as never),
+    role: (role: string, options: Handlebars.HelperOptions) => of(options).role(role as never),
     urlencode: (text: string) => encodeURIComponent(text),
     concat: (...args: unknown[]) => args.slice(0, -1).join(''),
     eq: (a: unknown, b: unknown) => a === b,
@@ -81,6 +88,10 @@ export default fp(async app => {
   })
 
   const secure = app.config.baseUrl.startsWith('https:')
+  app.decorateRequest('i18n', { getter () { return i18n } })
+  app.addHook('onRequest', async request => {
+    if (request.viewer?.locale) Object.defineProperty(request, 'i18n', { value: translator(request.viewer.locale) })
+  })
   app.decorateRequest('moderationWork', null)
   app.addHook('preHandler', async request => {
     if (request.method !== 'GET' || !hasRole(request.viewer, 'moderator')) return
@@ -101,7 +112,7 @@ export default fp(async app => {
     if (!unsigned.valid || unsigned.value === null) return null
     try {
       const [message, vars] = JSON.parse(unsigned.value) as [string, Vars]
-      return i18n.t(message, vars)
+      return request.i18n.t(message, vars)
     } catch {
       return null
     }
@@ -114,9 +125,9 @@ export default fp(async app => {
     const flash = takeFlash(request, this)
     // Forms need a token; guests only get one (and its cookie) on pages that have a form.
     const csrf = viewer !== null || data.form === true ? this.generateCsrf({ userInfo: request.csrfUserInfo() } as never) : undefined
-    const suspension = describeSuspension(viewer, i18n)
+    const suspension = describeSuspension(viewer, request.i18n)
     // Views get what they show of the viewer, never the whole row (hash, e-mail).
     const shownViewer = viewer === null ? null : { id: viewer.id, username: viewer.username, role: viewer.role }
-    return this.view(template, { ...data, viewer: shownViewer, csrf, path: request.url, canonical: app.config.baseUrl + request.url.split('?')[0], suspension, isModerator: hasRole(viewer, 'moderator'), isBeheerder: hasRole(viewer, 'beheerder'), flash, work: request.moderationWork })
+    return this.view(template, { ...data, viewer: shownViewer, csrf, path: request.url, canonical: app.config.baseUrl + request.url.split('?')[0], suspension, i18n: request.i18n, lang: request.i18n.locale, isModerator: hasRole(viewer, 'moderator'), isBeheerder: hasRole(viewer, 'beheerder'), flash, work: request.moderationWork })
   })
 }, { name: 'views', dependencies: ['session'] })

@@ -28,7 +28,7 @@ export default async function accountRoutes (app: FastifyInstance): Promise<void
     schema: { querystring: { type: 'object', properties: { next: { type: 'string' } } } }
   }, async (request, reply) => {
     const next = localPath(request.query.next) ?? ''
-    return reply.page('accounts/login', { title: app.i18n.t('account.login'), form: true, values: { next } })
+    return reply.page('accounts/login', { title: request.i18n.t('account.login'), form: true, values: { next } })
   })
 
   app.post<{ Body: LoginForm }>('/login', {
@@ -51,7 +51,7 @@ export default async function accountRoutes (app: FastifyInstance): Promise<void
     if (user && !matches) await recordLoginFailure(app.db, user.id)
     if (!user || !matches) {
       return reply.page('accounts/login', {
-        title: app.i18n.t('account.login'), form: true, values: { login, next }, errors: { login: 'form.login_failed' }
+        title: request.i18n.t('account.login'), form: true, values: { login, next }, errors: { login: 'form.login_failed' }
       }, 400)
     }
     await reply.logIn(user)

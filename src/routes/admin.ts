@@ -6,6 +6,7 @@ import { createForum, findForumBySlug, ForumError, listForumsFlat } from '../mod
 import { deleteForum, updateForum } from '../models/forum-admin.js'
 import { formSchema, slugParams } from '../lib/validation.js'
 import type { Forum } from '../db/schema.js'
+import type { Translator } from '../lib/i18n.js'
 import { logAct } from '../models/moderation.js'
 
 const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as Array<keyof Settings>
@@ -17,11 +18,11 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
   /** One forum's edit form came back with an error: its slug, the typed values and the error. */
   interface ForumEdit { slug: string, values: Record<string, unknown>, error: string }
 
-  async function adminPage (values: Record<string, unknown>, errors: Record<string, string> | undefined, forumValues: Record<string, unknown> = {}, edit?: ForumEdit) {
+  async function adminPage (i18n: Translator, values: Record<string, unknown>, errors: Record<string, string> | undefined, forumValues: Record<string, unknown> = {}, edit?: ForumEdit) {
     const forums = await listForumsFlat(app.db)
     const rows = await app.db.selectFrom('forums').select(['id', 'description', 'position']).execute()
     return {
-      title: app.i18n.t('admin.title'),
+      title: i18n.t('admin.title'),
       settings: SETTING_KEYS.map(key => ({ key, value: values[key] ?? app.settings[key], error: errors?.[key] })),
       forums,
       // Each forum with its edit form's values, and the forums it may be moved under or its topics into.
@@ -49,7 +50,7 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
 
   app.get('/admin', async (request, reply) => {
     ensure(can(request.viewer, { do: 'site.administer' }))
-    return reply.page('admin/show', await adminPage({}, undefined))
+    return reply.page('admin/show', await adminPage(request.i18n, {}, undefined))
   })
 
   app.post<{ Body: Record<string, string | undefined> }>('/admin/settings', {
@@ -64,7 +65,7 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
       if (!/^\d{1,9}$/.test(text) || (AT_LEAST_ONE.has(key) && value < 1)) errors[key] = AT_LEAST_ONE.has(key) ? 'admin.at_least_one' : 'admin.whole_number'
       else parsed[key] = value
     }
-    if (Object.keys(errors).length > 0) return reply.page('admin/show', await adminPage(request.body, errors), 400)
+    if (Object.keys(errors).length > 0) return reply.page('admin/show', await adminPage(request.i18n, request.body, errors), 400)
     await app.db.transaction().execute(async trx => {
       for (const key of SETTING_KEYS) {
         if (parsed[key] === app.settings[key]) continue
@@ -86,7 +87,7 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
       return reply.done(`/forum/${forum.slug}`, 'flash.forum_created', { name: forum.name })
     } catch (error) {
       if (!(error instanceof ForumError)) throw error
-      return reply.page('admin/show', await adminPage({}, { forum: 'admin.forum_invalid' }, request.body), 400)
+      return reply.page('admin/show', await adminPage(request.i18n, {}, { forum: 'admin.forum_invalid' }, request.body), 400)
     }
   })
 
@@ -103,7 +104,7 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
       return reply.done('/admin#forums', 'flash.forum_saved', { name: saved.name })
     } catch (error) {
       if (!(error instanceof ForumError)) throw error
-      return reply.page('admin/show', await adminPage({}, undefined, {}, { slug: forum.slug, values: request.body, error: error.message }), 400)
+      return reply.page('admin/show', await adminPage(request.i18n, {}, undefined, {}, { slug: forum.slug, values: request.body, error: error.message }), 400)
     }
   })
 
@@ -119,7 +120,7 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
       return reply.done('/admin#forums', 'flash.forum_deleted', { name: forum.name })
     } catch (error) {
       if (!(error instanceof ForumError)) throw error
-      return reply.page('admin/show', await adminPage({}, undefined, {}, { slug: forum.slug, values: {}, error: error.message }), 400)
+      return reply.page('admin/show', await adminPage(request.i18n, {}, undefined, {}, { slug: forum.slug, values: {}, error: error.message }), 400)
     }
   })
 }

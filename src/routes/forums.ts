@@ -57,7 +57,7 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
   }
 
   const newTopicPage = (reply: FastifyReply, forum: Forum, values: TopicForm, errors?: Record<string, string>, status?: number): FastifyReply =>
-    reply.page('topics/new', { title: app.i18n.t('topic.new'), forum, values, errors }, status)
+    reply.page('topics/new', { title: reply.request.i18n.t('topic.new'), forum, values, errors }, status)
 
   app.get<{ Params: SlugPage }>('/forum/:slug/new', { schema: { params: slugParams } }, async (request, reply) => {
     return newTopicPage(reply, await forumForNewTopic(request), {})

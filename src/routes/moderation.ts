@@ -147,13 +147,13 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
 
   app.get('/moderation/queue', async (request, reply) => {
     ensure(can(request.viewer, { do: 'moderation.view' }))
-    return reply.page('moderation/queue', { title: app.i18n.t('moderation.queue'), posts: await listQueuedPosts(app.db, moderatedForumIds(request.viewer), 200) })
+    return reply.page('moderation/queue', { title: request.i18n.t('moderation.queue'), posts: await listQueuedPosts(app.db, moderatedForumIds(request.viewer), 200) })
   })
 
   app.get('/moderation/reports', async (request, reply) => {
     ensure(can(request.viewer, { do: 'moderation.view' }))
     const reports = await listOpenReports(app.db, moderatedForumIds(request.viewer))
-    return reply.page('moderation/reports', { title: app.i18n.t('moderation.reports'), reports })
+    return reply.page('moderation/reports', { title: request.i18n.t('moderation.reports'), reports })
   })
 
   app.post<{ Params: { id: string }, Body: { resolution?: string, hide?: string, reason?: string } }>('/moderation/reports/:id/resolve', {
@@ -170,7 +170,7 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
     if (resolution !== 'upheld' && resolution !== 'dismissed') throw new HttpError(400, 'moderation.unknown_action')
     const reason = (request.body.reason ?? '').trim()
     if (checkReason(reason)) throw new HttpError(400, 'form.reason_too_long')
-    const hide = hideToo ? { reason: reason || app.i18n.t('moderation.hidden_after_report') } : undefined
+    const hide = hideToo ? { reason: reason || request.i18n.t('moderation.hidden_after_report') } : undefined
     await resolveReports(app.db, { post, moderatorId: request.viewer!.id, resolution, hide, reason })
     return reply.done('/moderation/reports', `flash.report_${resolution}`)
   })
@@ -190,9 +190,9 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
     const query = (n: number): string => `/moderation/log?${new URLSearchParams({ ...(moderator ? { moderator } : {}), ...(action ? { action } : {}), page: String(n) })}`
     const forums = await listForumsFlat(app.db)
     return reply.page('moderation/log', {
-      title: app.i18n.t('moderation.log'),
-      entries: entries.slice(0, LOG_PAGE).map(entry => describeLogEntry(app.i18n, entry, forums)),
-      acts: LOGGED_ACTS.map(act => ({ value: act, label: app.i18n.t(`log.act.${act}`), selected: act === action })),
+      title: request.i18n.t('moderation.log'),
+      entries: entries.slice(0, LOG_PAGE).map(entry => describeLogEntry(request.i18n, entry, forums)),
+      acts: LOGGED_ACTS.map(act => ({ value: act, label: request.i18n.t(`log.act.${act}`), selected: act === action })),
       moderators: (await listLogModerators(app.db)).map(name => ({ value: name, selected: name.toLowerCase() === (moderator ?? '').toLowerCase() })),
       newer: page > 1 ? query(page - 1) : null,
       older: entries.length > LOG_PAGE ? query(page + 1) : null

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { User } from '../db/schema.js'
 import { countLinks } from '../lib/markdown.js'
 import type { FieldErrors } from '../lib/validation.js'
+import { translatorFor, type Translator } from '../lib/i18n.js'
 import { countTopicsStartedSince, promoteIfEarned } from '../models/users.js'
 import { PostedMeanwhile } from '../models/topics.js'
 import { isTrustedAuthor, mustWaitForApproval, postingSpacingSeconds, postingWait } from '../permissions.js'
@@ -14,9 +15,9 @@ export type PreparedPost =
   | Refusal
 
 /** Too soon after the member's last post (or edit): when to try again, in words. */
-export function tooSoon (app: FastifyInstance, waitSeconds: number, message: 'form.wait' | 'form.wait_edit' = 'form.wait'): Refusal {
-  const when = app.i18n.relative(Date.now() + waitSeconds * 1000)
-  return { ok: false, status: 429, errors: { body: app.i18n.t(message, { when }) }, retryAfter: waitSeconds }
+export function tooSoon (i18n: Translator, waitSeconds: number, message: 'form.wait' | 'form.wait_edit' = 'form.wait'): Refusal {
+  const when = i18n.relative(Date.now() + waitSeconds * 1000)
+  return { ok: false, status: 429, errors: { body: i18n.t(message, { when }) }, retryAfter: waitSeconds }
 }
 
 /**
@@ -33,7 +34,7 @@ export async function renderForm (app: FastifyInstance, body: string, writer: { 
 export async function preparePost (app: FastifyInstance, author: User, body: string, newTopic: boolean): Promise<PreparedPost> {
   const topicsSinceJoining = newTopic ? await countTopicsStartedSince(app.db, author.id, author.created_at) : 0
   const wait = postingWait(author, app.settings, { newTopic, topicsSinceJoining })
-  if (wait > 0) return tooSoon(app, Math.ceil(wait / 1000))
+  if (wait > 0) return tooSoon(translatorFor(author, app.config.locale), Math.ceil(wait / 1000))
   const rendered = await renderForm(app, body, { id: author.id, trusted: isTrustedAuthor(author) })
   if (!rendered.ok) return rendered
   return {
@@ -56,7 +57,7 @@ export async function writePost<T> (app: FastifyInstance, author: User, write: (
     value = await write()
   } catch (error) {
     if (!(error instanceof PostedMeanwhile)) throw error
-    return tooSoon(app, Math.max(1, postingSpacingSeconds(author, app.settings)))
+    return tooSoon(translatorFor(author, app.config.locale), Math.max(1, postingSpacingSeconds(author, app.settings)))
   }
   await promoteIfEarned(app.db, app.settings, author.id)
   return { ok: true, value }

@@ -10,6 +10,7 @@ import { setPostState } from '../models/moderation.js'
 import { checkBody, checkReason, checkTitle, collectErrors, formSchema, idParams, parseId } from '../lib/validation.js'
 import { canSeeTopic, postUrlFor } from './topics.js'
 import { refusalStatus, renderForm, tooSoon, type Refusal } from './posting.js'
+import type { Translator } from '../lib/i18n.js'
 
 interface IdParams { id: string }
 interface EditForm { title?: string, body?: string, reason?: string }
@@ -37,12 +38,12 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
     return found
   }
 
-  const editPage = (post: PostInTopic, values: EditForm, errors?: Record<string, string>): Record<string, unknown> =>
-    ({ title: app.i18n.t('post.edit'), post, isFirstPost: post.position === 1, values, errors })
+  const editPage = (i18n: Translator, post: PostInTopic, values: EditForm, errors?: Record<string, string>): Record<string, unknown> =>
+    ({ title: i18n.t('post.edit'), post, isFirstPost: post.position === 1, values, errors })
 
   app.get<{ Params: IdParams }>('/post/:id/edit', { schema: { params: idParams } }, async (request, reply) => {
     const { post } = await editablePost(request)
-    return reply.page('posts/edit', editPage(post, { title: post.topic_title, body: post.body_md }))
+    return reply.page('posts/edit', editPage(request.i18n, post, { title: post.topic_title, body: post.body_md }))
   })
 
   app.post<{ Params: IdParams, Body: EditForm }>('/post/:id/edit', {
@@ -62,11 +63,11 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
       title: title === undefined ? null : checkTitle(title) ?? (mayRenameTopic(editor, post.forum_id, renames) ? null : 'form.title_renamed_too_often'),
       reason: checkReason(reason)
     })
-    if (errors) return reply.page('posts/edit', editPage(post, request.body, errors), 400)
-    const refused = (refusal: Refusal): FastifyReply => reply.page('posts/edit', editPage(post, request.body, refusal.errors), refusalStatus(reply, refusal))
+    if (errors) return reply.page('posts/edit', editPage(request.i18n, post, request.body, errors), 400)
+    const refused = (refusal: Refusal): FastifyReply => reply.page('posts/edit', editPage(request.i18n, post, request.body, refusal.errors), refusalStatus(reply, refusal))
     // Edits are spaced like posts; a moderator's are not.
     const wait = moderating ? 0 : editWait(editor, app.settings)
-    if (wait > 0) return refused(tooSoon(app, Math.ceil(wait / 1000), 'form.wait_edit'))
+    if (wait > 0) return refused(tooSoon(request.i18n, Math.ceil(wait / 1000), 'form.wait_edit'))
     // Links follow the author's standing, not the editor's.
     const author = (await findUserById(app.db, post.author_id))!
     const rendered = await renderForm(app, body, { id: editor.id, trusted: isTrustedAuthor(author) })
@@ -81,7 +82,7 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
       })
     } catch (error) {
       if (!(error instanceof PostedMeanwhile)) throw error
-      return refused(tooSoon(app, Math.max(1, Math.ceil(editWait({ ...editor, last_edit_at: Date.now() }, app.settings) / 1000)), 'form.wait_edit'))
+      return refused(tooSoon(request.i18n, Math.max(1, Math.ceil(editWait({ ...editor, last_edit_at: Date.now() }, app.settings) / 1000)), 'form.wait_edit'))
     }
     // A requeued post moves to the end for its author: /post/ID knows where.
     return reply.done(requeue ? `/post/${post.id}` : url.replace(`/topic/${post.topic_slug}`, `/topic/${slug}`), requeue ? 'flash.post_requeued' : 'flash.post_saved')
@@ -90,17 +91,17 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
   app.get<{ Params: IdParams }>('/post/:id/revisions', { schema: { params: idParams } }, async (request, reply) => {
     const { post } = await visiblePost(request)
     ensure(can(request.viewer, { do: 'forum.moderate', forumId: post.forum_id }))
-    return reply.page('posts/revisions', { title: app.i18n.t('post.revisions'), post, revisions: await listRevisions(app.db, post.id) })
+    return reply.page('posts/revisions', { title: request.i18n.t('post.revisions'), post, revisions: await listRevisions(app.db, post.id) })
   })
 
   // The report form folds open under every post; this page holds it on its own, and comes back with an error.
-  const reportPage = (post: PostInTopic, url: string, values: { reason?: string }, errors?: Record<string, string>): Record<string, unknown> =>
-    ({ title: app.i18n.t('report.title'), post, url, values, errors })
+  const reportPage = (i18n: Translator, post: PostInTopic, url: string, values: { reason?: string }, errors?: Record<string, string>): Record<string, unknown> =>
+    ({ title: i18n.t('report.title'), post, url, values, errors })
 
   app.get<{ Params: IdParams }>('/post/:id/report', { schema: { params: idParams } }, async (request, reply) => {
     const { post, url } = await visiblePost(request)
     ensure(can(request.viewer, { do: 'post.report', post }))
-    return reply.page('posts/report', reportPage(post, url, {}))
+    return reply.page('posts/report', reportPage(request.i18n, post, url, {}))
   })
 
   app.post<{ Params: IdParams, Body: { reason?: string } }>('/post/:id/report', {
@@ -110,7 +111,7 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
     ensure(can(request.viewer, { do: 'post.report', post }))
     const reason = (request.body.reason ?? '').trim()
     const error = checkReason(reason) ?? (reason === '' ? 'form.reason_required' : null)
-    if (error) return reply.page('posts/report', reportPage(post, url, request.body, { reason: error }), 400)
+    if (error) return reply.page('posts/report', reportPage(request.i18n, post, url, request.body, { reason: error }), 400)
     const reported = await reportPost(app.db, { postId: post.id, reporterId: request.viewer!.id, reason })
     return reply.done(url, reported ? 'flash.reported' : 'flash.already_reported')
   })

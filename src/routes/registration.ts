@@ -6,6 +6,7 @@ import { checkEmail, checkPassword, checkUsername, collectErrors, formSchema, ty
 import { confirmEmail, createUser, findUserByEmail, findUserById, isUsernameTaken, purgeUnconfirmedUsers } from '../models/users.js'
 import { createToken, findTokenUser, useToken } from '../models/tokens.js'
 import { accountMails } from '../mail/templates.js'
+import { translatorFor } from '../lib/i18n.js'
 
 const HOUR = 3_600_000
 /** A confirmation link is valid this long; a sign-up not confirmed by then is removed. */
@@ -20,10 +21,9 @@ interface RegisterForm { username?: string, email?: string, password?: string }
  * a few times an hour per address at most.
  */
 export default async function registrationRoutes (app: FastifyInstance): Promise<void> {
-  const mails = accountMails(app.i18n, app.config.baseUrl)
   const takenLimit = app.limit('register-email-taken', 3, HOUR)
   const page = (reply: FastifyReply, values: Record<string, string>, errors?: FieldErrors, status?: number): FastifyReply =>
-    reply.page('accounts/register', { title: app.i18n.t('account.register'), form: true, values, errors }, status)
+    reply.page('accounts/register', { title: reply.request.i18n.t('account.register'), form: true, values, errors }, status)
 
   app.get('/register', async (_request, reply) => page(reply, {}))
 
@@ -53,7 +53,7 @@ export default async function registrationRoutes (app: FastifyInstance): Promise
       return page(reply, values, { email: 'form.email_taken' }, 400)
     }
     if (owner) {
-      await app.db.transaction().execute(trx => app.mailer.enqueue(trx, mails.addressTaken(owner.email, owner.username)))
+      await app.db.transaction().execute(trx => app.mailer.enqueue(trx, accountMails(translatorFor(owner, app.config.locale), app.config.baseUrl).addressTaken(owner.email, owner.username)))
       app.mailer.wake()
       return checkMailPage(reply, email)
     }
@@ -64,7 +64,7 @@ export default async function registrationRoutes (app: FastifyInstance): Promise
         const created = await createUser(trx, { username, email, passwordHash, unconfirmed: mailSetUp })
         if (mailSetUp) {
           const token = await createToken(trx, created.id, 'confirm_email', CONFIRM_WITHIN_MS)
-          await app.mailer.enqueue(trx, mails.confirmAddress(email, username, token))
+          await app.mailer.enqueue(trx, accountMails(request.i18n, app.config.baseUrl).confirmAddress(email, username, token))
         }
         return created
       })
@@ -85,7 +85,7 @@ export default async function registrationRoutes (app: FastifyInstance): Promise
   })
 
   function checkMailPage (reply: FastifyReply, email: string): FastifyReply {
-    return reply.page('accounts/check-mail', { title: app.i18n.t('account.check_mail'), email })
+    return reply.page('accounts/check-mail', { title: reply.request.i18n.t('account.check_mail'), email })
   }
 
   // The link in the mail opens a page with a button: a mail scanner that follows links confirms nothing.
@@ -95,16 +95,16 @@ export default async function registrationRoutes (app: FastifyInstance): Promise
     const userId = await findTokenUser(app.db, request.params.token, 'confirm_email')
     const user = userId === undefined ? undefined : await findUserById(app.db, userId)
     if (!user) throw new HttpError(400, 'account.confirm_invalid')
-    return reply.page('accounts/confirm', { title: app.i18n.t('account.confirm_title'), token: request.params.token, username: user.username })
+    return reply.page('accounts/confirm', { title: request.i18n.t('account.confirm_title'), token: request.params.token, username: user.username })
   })
 
   app.post<{ Params: { token: string } }>('/confirm/:token', {
     schema: { params: { type: 'object', properties: { token: { type: 'string', maxLength: 100 } }, required: ['token'] }, body: formSchema([]) }
   }, async (request, reply) => {
     const userId = await app.db.transaction().execute(async trx => {
-      const id = await useToken(trx, request.params.token, 'confirm_email')
-      if (id !== undefined) await confirmEmail(trx, id)
-      return id
+      const used = await useToken(trx, request.params.token, 'confirm_email')
+      if (used !== undefined) await confirmEmail(trx, used.userId)
+      return used?.userId
     })
     const user = userId === undefined ? undefined : await findUserById(app.db, userId)
     if (!user) throw new HttpError(400, 'account.confirm_invalid')

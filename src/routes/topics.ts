@@ -72,13 +72,13 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
         canModerate: everything,
         canSplit: everything && post.position > 1
       })),
-      summary: app.i18n.t('pagination.posts', { count: posts.length, first: page.first, last: page.last, total: page.total }),
+      summary: request.i18n.t('pagination.posts', { count: posts.length, first: page.first, last: page.last, total: page.total }),
       pageLinks: page.pageCount > 1 ? pageLinks(page, n => topicPageUrl(topic.slug, n)) : [],
       canReply: replyDecision.ok,
       replyRefusal: !replyDecision.ok && viewer !== null ? replyDecision.reason : null,
       loginUrl: `/login?next=${encodeURIComponent(request.url)}`,
       breadcrumbs: forumPath(forums, topic.forum_id),
-      notices: topicNotices(app.i18n, topic.id, topic.locked === 1, await listTopicNotices(app.db, topic.id), forums),
+      notices: topicNotices(request.i18n, topic.id, topic.locked === 1, await listTopicNotices(app.db, topic.id), forums),
       moderator: everything ? { forums } : null,
       values: form.values ?? {},
       errors: form.errors

@@ -27,7 +27,7 @@ export default async function userRoutes (app: FastifyInstance): Promise<void> {
     return reply.page('users/show', {
       title: user.username,
       member: { username: user.username, role: user.role, created_at: user.created_at, post_count: user.post_count },
-      suspended: describeSuspension(user, app.i18n),
+      suspended: describeSuspension(user, request.i18n),
       posts: await listRecentPostsByUser(app.db, user.id, 10),
       tools: tools.suspend || tools.roles || tools.forums ? tools : null
     })

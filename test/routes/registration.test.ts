@@ -1,30 +1,7 @@
-import t, { type Test } from 'tap'
-import type { AddressInfo } from 'node:net'
-import { SMTPServer } from 'smtp-server'
-import PostalMime, { type Email } from 'postal-mime'
+import t from 'tap'
+import { smtpSink as mailServer } from '../mail/smtp-sink.js'
 import { buildTestApp, decodeEntities, Visitor } from '../helper.js'
 import { makeForum, makeMember, makeTopic, PASSWORD } from '../factories.js'
-
-/** A real SMTP server on loopback that keeps what it receives, parsed. */
-async function mailServer (t: Test, port = 0): Promise<{ port: number, received: Email[], close: () => Promise<void> }> {
-  const received: Email[] = []
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData (stream, _session, callback) {
-      const chunks: Buffer[] = []
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk))
-      stream.on('end', () => {
-        PostalMime.parse(Buffer.concat(chunks)).then(mail => { received.push(mail); callback() }, callback)
-      })
-    }
-  })
-  await new Promise<void>(resolve => server.listen(port, '127.0.0.1', resolve))
-  const close = (): Promise<void> => new Promise(resolve => server.close(() => resolve()))
-  t.teardown(close)
-  return { port: (server.server.address() as AddressInfo).port, received, close }
-}
 
 const BASE_URL = 'https://forum.example.org'
 
