@@ -11,6 +11,7 @@ import views from './plugins/views.js'
 import errors from './plugins/errors.js'
 import render from './render/index.js'
 import mail from './mail/index.js'
+import notifier from './notifications/index.js'
 import forumRoutes from './routes/forums.js'
 import topicRoutes from './routes/topics.js'
 import postRoutes from './routes/posts.js'
@@ -21,6 +22,7 @@ import accountSettingsRoutes from './routes/account-settings.js'
 import userRoutes from './routes/users.js'
 import moderationRoutes from './routes/moderation.js'
 import adminRoutes from './routes/admin.js'
+import notificationRoutes from './routes/notifications.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -63,6 +65,7 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   await app.register(database)
   await app.register(render, { timeLimitMs: config.renderTimeLimitMs })
   await app.register(mail)
+  await app.register(notifier)
   await app.register(security)
   await app.register(formbody, { bodyLimit: BODY_LIMIT })
   await app.register(session)
@@ -80,5 +83,6 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   await app.register(userRoutes)
   await app.register(moderationRoutes)
   await app.register(adminRoutes)
+  await app.register(notificationRoutes)
   return app
 }

@@ -96,6 +96,8 @@ export interface PostsTable {
   visible_position: number | null
   hidden_by: number | null
   hidden_reason: string | null
+  /** 0 while the post waits to be fanned out to followers. */
+  fanned_out: Generated<number>
 }
 
 export interface PostRevisionsTable {
@@ -172,6 +174,33 @@ export interface OutboxTable {
   attempts: Generated<number>
   last_error: string | null
   sent_at: number | null
+  /** Extra headers (threading, List-*), as JSON. */
+  headers: string | null
+}
+
+export type WatchLevel = 'watching' | 'normal' | 'muted' | 'new_topics'
+
+export interface WatchesTable {
+  user_id: number
+  topic_id: number | null
+  forum_id: number | null
+  level: WatchLevel
+}
+
+export type NotificationKind = 'mentioned' | 'quoted' | 'replied' | 'watching' | 'new_topic' | 'forum_post' | 'moderated'
+
+export interface NotificationsTable {
+  id: Generated<number>
+  user_id: number
+  kind: NotificationKind
+  post_id: number | null
+  topic_id: number | null
+  actor_id: number | null
+  detail: string | null
+  created_at: number
+  read_at: number | null
+  mail_after: number | null
+  mailed_at: number | null
 }
 
 export type TokenPurpose = 'confirm_email' | 'reset_password' | 'change_email'
@@ -202,6 +231,8 @@ export interface Database {
   login_failures: LoginFailuresTable
   outbox: OutboxTable
   email_tokens: EmailTokensTable
+  watches: WatchesTable
+  notifications: NotificationsTable
 }
 
 export type User = Selectable<UsersTable>

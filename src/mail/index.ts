@@ -8,6 +8,8 @@ declare module 'fastify' {
     mailer: {
       /** Writes a mail to the outbox inside the caller's transaction; call `wake` after it commits. */
       enqueue: (trx: DB, mail: MailContent) => Promise<void>
+      /** The host part of Message-IDs: BASE_URL's. */
+      host: string
       /** Sends what is due soon, without the caller waiting. */
       wake: () => void
       /** One sending round now; resolves when it is done (for the CLI and tests). */
@@ -41,7 +43,7 @@ export default fp(async app => {
       try {
         await transport.sendMail({
           from: app.config.mailFrom, to: mail.to_address, subject: mail.subject, text: mail.text_body, html: mail.html_body,
-          messageId: mail.message_id, headers: { 'Auto-Submitted': 'auto-generated' }
+          messageId: mail.message_id, headers: { 'Auto-Submitted': 'auto-generated', ...(mail.headers ? JSON.parse(mail.headers) as Record<string, string> : {}) }
         })
         await markMailSent(app.db, mail.id)
       } catch (error) {
@@ -69,6 +71,7 @@ export default fp(async app => {
 
   app.decorate('mailer', {
     enqueue: (trx: DB, mail: MailContent) => enqueueMail(trx, mail, messageIdHost),
+    host: messageIdHost,
     wake: () => { setImmediate(() => { void runRound() }) },
     flush: async () => {
       while (round) await round

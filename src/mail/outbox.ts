@@ -5,16 +5,27 @@ import type { Selectable } from 'kysely'
 
 export type OutboxMail = Selectable<OutboxTable>
 
-export interface MailContent { to: string, subject: string, text: string, html: string }
+export interface MailContent {
+  to: string
+  subject: string
+  text: string
+  html: string
+  /** Fixed by the caller when other mails refer to it (threading); otherwise made here. */
+  messageId?: string
+  /** Extra headers: In-Reply-To, References, List-Id, List-Unsubscribe… */
+  headers?: Record<string, string>
+}
 
 /** Writes a mail to the outbox; call it in the transaction of what caused it, so both land or neither. */
 export async function enqueueMail (trx: DB, mail: MailContent, messageIdHost: string, now = Date.now()): Promise<void> {
   await trx.insertInto('outbox').values({
     to_address: mail.to,
-    subject: mail.subject,
+    // A line break in a subject (a topic title, say) must never start a header of its own.
+    subject: mail.subject.replace(/[\r\n]+/g, ' '),
     text_body: mail.text,
     html_body: mail.html,
-    message_id: `<${randomBytes(16).toString('hex')}@${messageIdHost}>`,
+    message_id: mail.messageId ?? `<${randomBytes(16).toString('hex')}@${messageIdHost}>`,
+    headers: mail.headers ? JSON.stringify(mail.headers) : null,
     created_at: now,
     send_after: now
   }).execute()

@@ -37,3 +37,31 @@ export function accountMails (i18n: Translator, baseUrl: string) {
       { label: i18n.t('mail.reset_link'), url: `${baseUrl}/password/forgot` }, footer)
   }
 }
+
+export interface PostMailInput {
+  to: string
+  kind: string
+  actor: string
+  topicTitle: string
+  isReply: boolean
+  bodyMd: string
+  bodyHtml: string
+  postUrl: string
+  unsubscribeUrl: string
+}
+
+/** A mail about a post: why it came, the post itself (text and HTML), a link to it, and how to stop these mails. */
+export function postMail (i18n: Translator, baseUrl: string, input: PostMailInput): MailContent {
+  const why = i18n.t(`mail.why_${input.kind}`, { name: input.actor, topic: input.topicTitle })
+  const footer = `${i18n.t('mail.footer', { site: baseUrl })} ${i18n.t('mail.unsubscribe')}: ${input.unsubscribeUrl}`
+  const subject = `${input.isReply ? 'Re: ' : ''}${input.topicTitle}`
+  const text = [why, input.bodyMd, `${i18n.t('mail.open_post')}:\n${input.postUrl}`, `-- \n${footer}`].join('\n\n') + '\n'
+  // The post's HTML links to the forum relatively; in a mail they must be absolute.
+  const body = input.bodyHtml.replace(/(href|src)="\//g, `$1="${escapeHtml(baseUrl)}/`)
+  const html = '<!doctype html><html><body style="font-family:sans-serif;line-height:1.5">' +
+    `<p style="color:#555">${escapeHtml(why)}</p><div>${body}</div>` +
+    `<p><a href="${escapeHtml(input.postUrl)}">${escapeHtml(i18n.t('mail.open_post'))}</a></p>` +
+    `<p style="color:#666;font-size:90%">${escapeHtml(i18n.t('mail.footer', { site: baseUrl }))} ` +
+    `<a href="${escapeHtml(input.unsubscribeUrl)}">${escapeHtml(i18n.t('mail.unsubscribe'))}</a></p></body></html>`
+  return { to: input.to, subject, text, html }
+}

@@ -1,6 +1,7 @@
 import type { DB } from '../db/index.js'
 import type { Topic } from '../db/schema.js'
 import { recountAll, recountForum, recountUser } from './recount.js'
+import { notifyModeration } from './notifications.js'
 
 /** Every moderation act, written in the same transaction as the act itself (pass the transaction). */
 export interface Act {
@@ -121,6 +122,7 @@ export async function setTopicFlag (db: DB, topic: Topic, flag: Flag, on: boolea
   await db.transaction().execute(async trx => {
     await trx.updateTable('topics').set({ [flag]: on ? 1 : 0 }).where('id', '=', topic.id).execute()
     await logAct(trx, { ...act, topicId: topic.id })
+    if (flag === 'locked') await notifyModeration(trx, { userId: topic.author_id, actorId: act.moderatorId, act: act.action, topicId: topic.id })
   })
 }
 
@@ -136,10 +138,11 @@ export async function setTopicHidden (db: DB, topic: Topic, hidden: boolean, act
 async function applyTopicHidden (trx: DB, topicId: number, hidden: boolean, act: Act): Promise<void> {
   const topic = await trx.updateTable('topics').set({
     hidden: hidden ? 1 : 0, hidden_by: hidden ? act.moderatorId : null, hidden_reason: hidden ? act.reason || null : null
-  }).where('id', '=', topicId).returning('forum_id').executeTakeFirstOrThrow()
+  }).where('id', '=', topicId).returning(['forum_id', 'author_id']).executeTakeFirstOrThrow()
   await recountForum(trx, topic.forum_id)
   for (const userId of await authorsInTopic(trx, topicId)) await recountUser(trx, userId)
   await logAct(trx, { ...act, topicId })
+  await notifyModeration(trx, { userId: topic.author_id, actorId: act.moderatorId, act: act.action, topicId })
 }
 
 /** The topic keeps its URL; both forums' counts and last posts are corrected in the same transaction. */
@@ -149,6 +152,7 @@ export async function moveTopic (db: DB, topic: Topic, toForumId: number, act: A
     await recountForum(trx, topic.forum_id)
     await recountForum(trx, toForumId)
     await logAct(trx, { ...act, topicId: topic.id })
+    await notifyModeration(trx, { userId: topic.author_id, actorId: act.moderatorId, act: act.action, topicId: topic.id })
   })
 }
 
@@ -187,6 +191,7 @@ export async function applyPostState (trx: DB, post: { id: number, topic_id: num
   }
   await recountAll(trx, { topics: [post.topic_id], forums: [topic.forum_id], users: authors })
   await logAct(trx, { ...act, topicId: post.topic_id, postId: post.id })
+  await notifyModeration(trx, { userId: post.author_id, actorId: act.moderatorId, act: act.action, topicId: post.topic_id, postId: post.id })
 }
 
 /** Runs a change to a member and writes its log row in one transaction. */

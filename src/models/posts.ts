@@ -97,6 +97,8 @@ export interface NewReply {
   queued?: boolean
   /** The author's last post time the posting limit was checked against (undefined: no limit applies). */
   expectedLastPostAt?: number | null
+  /** Tell followers (see insertPost). */
+  notify?: boolean
   now?: number
 }
 
@@ -113,7 +115,8 @@ export async function createReply (db: DB, input: NewReply): Promise<Post> {
       queued: input.queued,
       bodyMd: input.bodyMd,
       bodyHtml: input.bodyHtml,
-      createdAt: now
+      createdAt: now,
+      notify: input.notify
     })
     await recordNewPost(trx, post, topic.forum_id, false, input.expectedLastPostAt)
     return post

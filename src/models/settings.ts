@@ -20,7 +20,9 @@ export const DEFAULT_SETTINGS = {
   /** Posting limits: seconds between posts, and topics a lid may start on their first day. */
   limit_lid_seconds: 15,
   limit_lid_first_day_topics: 3,
-  limit_bijdrager_seconds: 5
+  limit_bijdrager_seconds: 5,
+  /** A notification mail waits this long, and is dropped if the member read it on the site meanwhile (0: at once). */
+  mail_delay_minutes: 10
 }
 
 export type Settings = typeof DEFAULT_SETTINGS

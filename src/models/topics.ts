@@ -77,7 +77,7 @@ export async function isTopicSlugTaken (db: DB, slug: string): Promise<boolean> 
 
 /** Stores a post at `position`; a queued post gets no visible position until it is approved. */
 export async function insertPost (trx: DB, post: { topicId: number, authorId: number, position: number, visiblePosition: number,
-  queued?: boolean, bodyMd: string, bodyHtml: string, createdAt: number }): Promise<Post> {
+  queued?: boolean, bodyMd: string, bodyHtml: string, createdAt: number, notify?: boolean }): Promise<Post> {
   return trx.insertInto('posts').values({
     topic_id: post.topicId,
     author_id: post.authorId,
@@ -86,7 +86,9 @@ export async function insertPost (trx: DB, post: { topicId: number, authorId: nu
     queued: post.queued ? 1 : 0,
     body_md: post.bodyMd,
     body_html: post.bodyHtml,
-    created_at: post.createdAt
+    created_at: post.createdAt,
+    // What members write is fanned out to followers by the notifier; demo and imported posts are not.
+    fanned_out: post.notify ? 0 : 1
   }).returningAll().executeTakeFirstOrThrow()
 }
 
@@ -137,6 +139,8 @@ export interface NewTopic {
   queued?: boolean
   /** The author's last post time the posting limit was checked against (undefined: no limit applies). */
   expectedLastPostAt?: number | null
+  /** Tell followers (see insertPost). */
+  notify?: boolean
   now?: number
 }
 
@@ -148,7 +152,7 @@ export async function createTopic (db: DB, input: NewTopic): Promise<{ topic: To
       forum_id: input.forumId, slug, title: input.title, author_id: input.authorId, created_at: now, last_post_at: now, queued: input.queued ? 1 : 0
     }).returningAll().executeTakeFirstOrThrow()
     const post = await insertPost(trx, {
-      topicId: topic.id, authorId: input.authorId, position: 1, visiblePosition: 1, queued: input.queued, bodyMd: input.bodyMd, bodyHtml: input.bodyHtml, createdAt: now
+      topicId: topic.id, authorId: input.authorId, position: 1, visiblePosition: 1, queued: input.queued, bodyMd: input.bodyMd, bodyHtml: input.bodyHtml, createdAt: now, notify: input.notify
     })
     await recordNewPost(trx, post, input.forumId, true, input.expectedLastPostAt)
     return { topic, post }

@@ -14,6 +14,10 @@ declare module 'fastify' {
     /** What CSRF tokens are bound to: the session, or 'guest' (the check refuses an empty value). */
     csrfUserInfo: () => string
   }
+  interface FastifyContextConfig {
+    /** The route carries its own proof instead of a CSRF token (the unsubscribe link's signed token). */
+    skipCsrf?: boolean
+  }
   interface FastifyReply {
     logIn: (user: User) => Promise<void>
     logOut: () => Promise<void>
@@ -55,7 +59,8 @@ export default fp(async app => {
 
   // Tokens are read from the parsed body, so the check runs after parsing and before any handler.
   app.addHook('preHandler', (request, reply, done) => {
-    if (request.method !== 'POST') return done()
+    // A route marked skipCsrf carries its own proof (the unsubscribe link's signed token).
+    if (request.method !== 'POST' || request.routeOptions.config.skipCsrf === true) return done()
     app.csrfProtection(request, reply, done)
   })
 

@@ -8,6 +8,7 @@ import { projectPath } from '../lib/paths.js'
 
 import { hasRole, isSuspended, moderatedForumIds } from '../permissions.js'
 import { countModerationWork } from '../models/moderation.js'
+import { countUnreadNotifications } from '../models/notifications.js'
 import { INDEFINITELY, type User } from '../db/schema.js'
 import { translator, type Translator, type Vars } from '../lib/i18n.js'
 
@@ -26,6 +27,8 @@ declare module 'fastify' {
     i18n: Translator
     /** For moderators' pages: what waits for them, shown beside the links in the header. */
     moderationWork: { queued: number, reports: number } | null
+    /** For members' pages: notifications not yet read. */
+    unreadNotifications: number
   }
 }
 
@@ -93,9 +96,11 @@ export default fp(async app => {
     if (request.viewer?.locale) Object.defineProperty(request, 'i18n', { value: translator(request.viewer.locale) })
   })
   app.decorateRequest('moderationWork', null)
+  app.decorateRequest('unreadNotifications', 0)
   app.addHook('preHandler', async request => {
-    if (request.method !== 'GET' || !hasRole(request.viewer, 'moderator')) return
-    request.moderationWork = await countModerationWork(app.db, moderatedForumIds(request.viewer))
+    if (request.method !== 'GET' || request.viewer === null) return
+    request.unreadNotifications = await countUnreadNotifications(app.db, request.viewer.id)
+    if (hasRole(request.viewer, 'moderator')) request.moderationWork = await countModerationWork(app.db, moderatedForumIds(request.viewer))
   })
 
   // The message after a form travels in a signed cookie across the 303 and is shown once.
@@ -128,6 +133,6 @@ export default fp(async app => {
     const suspension = describeSuspension(viewer, request.i18n)
     // Views get what they show of the viewer, never the whole row (hash, e-mail).
     const shownViewer = viewer === null ? null : { id: viewer.id, username: viewer.username, role: viewer.role }
-    return this.view(template, { ...data, viewer: shownViewer, csrf, path: request.url, canonical: app.config.baseUrl + request.url.split('?')[0], suspension, i18n: request.i18n, lang: request.i18n.locale, isModerator: hasRole(viewer, 'moderator'), isBeheerder: hasRole(viewer, 'beheerder'), flash, work: request.moderationWork })
+    return this.view(template, { ...data, viewer: shownViewer, csrf, path: request.url, canonical: app.config.baseUrl + request.url.split('?')[0], suspension, i18n: request.i18n, lang: request.i18n.locale, isModerator: hasRole(viewer, 'moderator'), isBeheerder: hasRole(viewer, 'beheerder'), flash, work: request.moderationWork, unread: request.unreadNotifications })
   })
 }, { name: 'views', dependencies: ['session'] })

@@ -7,6 +7,7 @@ import { pageLinks, paginate, parsePageParam } from '../lib/pagination.js'
 import { checkBody, checkTitle, collectErrors, formSchema, slugParams } from '../lib/validation.js'
 import type { Forum } from '../db/schema.js'
 import { preparePost, refusalStatus, writePost } from './posting.js'
+import { findWatchLevel, FORUM_LEVELS, watchIfUnset } from '../models/watches.js'
 import { topicPageUrl } from './topics.js'
 
 interface SlugPage { slug: string, n?: string }
@@ -43,7 +44,8 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
       topics,
       page,
       pageLinks: page.pageCount > 1 ? pageLinks(page, n => n === 1 ? `/forum/${forum.slug}` : `/forum/${forum.slug}/page/${n}`) : [],
-      canStartTopic: can(request.viewer, { do: 'topic.create' }).ok
+      canStartTopic: can(request.viewer, { do: 'topic.create' }).ok,
+      watch: request.viewer === null ? null : { level: await findWatchLevel(app.db, request.viewer.id, { forumId: forum.id }), levels: FORUM_LEVELS }
     })
   }
   app.get('/forum/:slug', { schema: { params: slugParams } }, showForum)
@@ -75,8 +77,10 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
     const prepared = await preparePost(app, viewer, body, true)
     if (!prepared.ok) return newTopicPage(reply, forum, request.body, prepared.errors, refusalStatus(reply, prepared))
     const { bodyHtml, queued, expectedLastPostAt } = prepared
-    const written = await writePost(app, viewer, () => createTopic(app.db, { forumId: forum.id, authorId: viewer.id, title, bodyMd: body, bodyHtml, queued, expectedLastPostAt }))
+    const written = await writePost(app, viewer, () => createTopic(app.db, { forumId: forum.id, authorId: viewer.id, title, bodyMd: body, bodyHtml, queued, expectedLastPostAt, notify: true }))
     if (!written.ok) return newTopicPage(reply, forum, request.body, written.errors, refusalStatus(reply, written))
+    if (viewer.auto_watch) await watchIfUnset(app.db, viewer.id, written.value.topic.id)
+    app.notifier.wake()
     return reply.done(topicPageUrl(written.value.topic.slug, 1), queued ? 'flash.topic_queued' : 'flash.topic_created')
   })
 }

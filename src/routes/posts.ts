@@ -129,6 +129,8 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
     const change = Object.hasOwn(changes, action) ? changes[action] : undefined
     if (!change || checkReason(reason)) throw new HttpError(400, change ? 'form.reason_too_long' : 'moderation.unknown_action')
     await setPostState(app.db, post, change, { moderatorId: request.viewer!.id, action: `post.${action}`, reason })
+    // An approved post is told to its followers now.
+    if (action === 'approve') app.notifier.wake()
     // Approving from the queue goes back to the queue, for the next one.
     return reply.done(request.body.from === 'queue' ? '/moderation/queue' : url, `flash.post_${action}`)
   })

@@ -6,6 +6,8 @@ import type { DB } from '../db/index.js'
 import { findRenamedTopicSlug, findTopicBySlug, type TopicWithForum } from '../models/topics.js'
 import { createReply, listPostsInTopic, listQueuedPostsByAuthor } from '../models/posts.js'
 import { listTopicNotices } from '../models/moderation.js'
+import { markPostsRead } from '../models/notifications.js'
+import { findWatchLevel, TOPIC_LEVELS, watchIfUnset } from '../models/watches.js'
 import { topicNotices } from './topic-notices.js'
 import { forumPath, listForumsFlat } from '../models/forums.js'
 import { pageLinks, pageOfPosition, paginate, parsePageParam } from '../lib/pagination.js'
@@ -57,6 +59,8 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
     const page = paginate(pageNumber, perPage, everything ? topic.post_count : topic.visible_post_count)
     if (!page) throw notFound()
     const posts = await listPostsInTopic(app.db, topic.id, { first: page.first, last: page.last, everything })
+    // Seeing the posts reads their notifications, and a mail still waiting about them is not sent.
+    if (viewer !== null) await markPostsRead(app.db, viewer.id, posts.map(post => post.id))
     const ownQueued = viewer !== null && !everything && page.number === page.pageCount
       ? await listQueuedPostsByAuthor(app.db, topic.id, viewer.id)
       : []
@@ -75,6 +79,7 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
       summary: request.i18n.t('pagination.posts', { count: posts.length, first: page.first, last: page.last, total: page.total }),
       pageLinks: page.pageCount > 1 ? pageLinks(page, n => topicPageUrl(topic.slug, n)) : [],
       canReply: replyDecision.ok,
+      watch: viewer === null ? null : { level: await findWatchLevel(app.db, viewer.id, { topicId: topic.id }), levels: TOPIC_LEVELS },
       replyRefusal: !replyDecision.ok && viewer !== null ? replyDecision.reason : null,
       loginUrl: `/login?next=${encodeURIComponent(request.url)}`,
       breadcrumbs: forumPath(forums, topic.forum_id),
@@ -112,8 +117,10 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
     const prepared = await preparePost(app, viewer, body, false)
     if (!prepared.ok) return refused(prepared)
     const { bodyHtml, queued, expectedLastPostAt } = prepared
-    const written = await writePost(app, viewer, () => createReply(app.db, { topicId: topic.id, authorId: viewer.id, bodyMd: body, bodyHtml, queued, expectedLastPostAt }))
+    const written = await writePost(app, viewer, () => createReply(app.db, { topicId: topic.id, authorId: viewer.id, bodyMd: body, bodyHtml, queued, expectedLastPostAt, notify: true }))
     if (!written.ok) return refused(written)
+    if (viewer.auto_watch) await watchIfUnset(app.db, viewer.id, topic.id)
+    app.notifier.wake()
     const post = written.value
     const visible = topic.visible_post_count + (queued ? 0 : 1)
     return reply.done(postUrlFor(viewer, topic.slug, topic.forum_id, post, app.settings.posts_per_page, visible)!, queued ? 'flash.reply_queued' : 'flash.reply_posted')

@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { buildTestApp, textOfClass, Visitor } from '../helper.js'
+import { buildTestApp, Visitor } from '../helper.js'
 import { makeMember, PASSWORD } from '../factories.js'
 import { createSession, findSessionUser, hashSessionId, purgeExpiredSessions } from '../../src/models/sessions.js'
 
@@ -11,8 +11,8 @@ const DAYS_30 = 30 * 24 * HOUR
 async function signedInAs (app: FastifyInstance, cookie: string): Promise<string | undefined> {
   const visitor = new Visitor(app)
   visitor.cookies.set('kring_session', cookie)
-  const nav = textOfClass((await visitor.get('/')).body, 'account-nav')
-  return nav === 'Inloggen Registreren' ? undefined : nav?.replace(/ Uitloggen$/, '')
+  const nav = /<nav[^>]*class="account-nav">([\s\S]*?)<\/nav>/.exec((await visitor.get('/')).body)?.[1] ?? ''
+  return /<a href="\/user\/([^"]+)">/.exec(nav)?.[1]
 }
 
 const sessionRows = async (app: FastifyInstance) => app.db.selectFrom('sessions').selectAll().orderBy('created_at').execute()

@@ -49,19 +49,22 @@ t.test('a burst of edits keeps one revision; a later edit a new one', async t =>
 })
 
 t.test('the attack of 300 edits with 59 KB bodies and new titles stores almost nothing', async t => {
-  const { app, topic, ids, edit } = await setup(t)
+  const { app, topic, ids, edit } = await setup(t, 'lid')
   const big = 'x'.repeat(59_000)
   const answers: Record<number, number> = {}
+  const started = Date.now()
   for (let i = 0; i < 300; i++) {
     const status = (await edit(ids[0], { title: `Nieuwe titel nummer ${i}`, body: `${big} ${i}` })).statusCode
     answers[status] = (answers[status] ?? 0) + 1
   }
-  t.comment(`answers: ${JSON.stringify(answers)}`)
-  t.equal(answers[303], 1, 'one edit goes through; the rest are too soon')
+  // A lid edits once per 15 s: however slow this machine, only a handful get through.
+  const allowed = 1 + Math.floor((Date.now() - started) / 15_000)
+  t.comment(`answers: ${JSON.stringify(answers)} in ${Date.now() - started} ms`)
+  t.ok(answers[303] >= 1 && answers[303] <= allowed, `${answers[303]} edits went through (at most ${allowed}); the rest were too soon`)
   const revisionRows = await app.db.selectFrom('post_revisions').select('id').execute()
   const slugs = await app.db.selectFrom('topic_slugs').select('slug').where('topic_id', '=', topic.id).execute()
   t.ok(revisionRows.length <= 1, `revisions: ${revisionRows.length} (before: 300)`)
-  t.ok(slugs.length <= 1, `reserved old slugs: ${slugs.length} (before: 300)`)
+  t.ok(slugs.length <= Math.min(allowed, 3), `reserved old slugs: ${slugs.length} (before: 300)`)
 })
 
 t.test('a member may rename a topic three times a day; a moderator any time', async t => {

@@ -1,0 +1,120 @@
+import fp from 'fastify-plugin'
+import type { DB } from '../db/index.js'
+import { loadOrCreateSecret } from '../models/settings.js'
+import { fanOutPost, listPostsToFanOut, type FanOutPost } from './fan-out.js'
+import { listDueNotificationMails, markNotificationMailed, notificationMail, unsubscribeToken } from './mails.js'
+import { translator } from '../lib/i18n.js'
+import { postMail } from '../mail/templates.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    notifier: {
+      /** Fans out new posts and sends due notification mails soon, without the caller waiting. */
+      wake: () => void
+      /** One full round now (for tests and the CLI). */
+      flush: () => Promise<void>
+      /** Verifies an unsubscribe link's token: the member it was made for, or null. */
+      unsubscriber: (token: string) => number | null
+    }
+  }
+}
+
+const ROUND_EVERY_MS = 30_000
+const BATCH = 100
+
+/**
+ * Notifications in the background: a post is acknowledged as soon as it is stored, and this
+ * worker then tells its followers (see fan-out.ts), mails mailing-list members, and later
+ * sends the notification mails that are due (see mails.ts). Work waits in the database, so a
+ * restart loses none of it.
+ */
+export default fp(async app => {
+  const secret = await loadOrCreateSecret(app.db)
+  const context = { baseUrl: app.config.baseUrl, host: app.mailer.host, secret, siteLocale: app.config.locale }
+  let round: Promise<void> | null = null
+  let again = false
+
+  /** Every post of every forum to members who read the forum as a mailing list. */
+  async function mailingListMails (trx: DB, post: FanOutPost): Promise<void> {
+    const members = await trx.selectFrom('users').select(['id', 'email', 'locale']).where('email_mode', '=', 'mailing_list')
+      .where('id', '!=', post.author_id).where('email_confirmed_at', 'is not', null).execute()
+    if (members.length === 0) return
+    const about = await trx.selectFrom('posts').innerJoin('topics', 'topics.id', 'posts.topic_id').innerJoin('forums', 'forums.id', 'topics.forum_id')
+      .innerJoin('users', 'users.id', 'posts.author_id')
+      .select(['posts.body_md', 'topics.title', 'forums.slug', 'users.username']).where('posts.id', '=', post.id).executeTakeFirstOrThrow()
+    for (const member of members) {
+      const root = `<t${post.topic_id}.u${member.id}@${context.host}>`
+      const unsubscribeUrl = `${context.baseUrl}/unsubscribe/${unsubscribeToken(secret, member.id)}`
+      const mail = postMail(translator(member.locale ?? context.siteLocale), context.baseUrl, {
+        to: member.email, kind: 'list', actor: about.username, topicTitle: about.title, isReply: post.position > 1,
+        bodyMd: about.body_md, bodyHtml: post.body_html, postUrl: `${context.baseUrl}/post/${post.id}`, unsubscribeUrl
+      })
+      await app.mailer.enqueue(trx, {
+        ...mail,
+        messageId: post.position === 1 ? root : `<p${post.id}.u${member.id}@${context.host}>`,
+        headers: {
+          ...(post.position === 1 ? {} : { 'In-Reply-To': root, References: root }),
+          'List-Id': `<${about.slug}.${context.host}>`, 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click'
+        }
+      })
+    }
+  }
+
+  async function work (): Promise<void> {
+    const delayMs = app.settings.mail_delay_minutes * 60_000
+    for (let posts = await listPostsToFanOut(app.db, BATCH); posts.length > 0; posts = await listPostsToFanOut(app.db, BATCH)) {
+      for (const post of posts) {
+        await fanOutPost(app.db, post, delayMs, (trx, visible) => visible ? mailingListMails(trx, post) : Promise.resolve())
+      }
+    }
+    for (let due = await listDueNotificationMails(app.db, BATCH); due.length > 0; due = await listDueNotificationMails(app.db, BATCH)) {
+      for (const item of due) {
+        const mail = notificationMail(item, context)
+        await app.db.transaction().execute(async trx => {
+          if (mail) await app.mailer.enqueue(trx, mail)
+          await markNotificationMailed(trx, item.id)
+        })
+      }
+    }
+    app.mailer.wake()
+  }
+
+  /** One round at a time; a wake during a round runs one more after it. */
+  function runRound (): Promise<void> {
+    if (round) {
+      again = true
+      return round
+    }
+    round = work().catch(error => { app.log.error({ err: error }, 'the notification round failed') }).finally(() => {
+      round = null
+      if (again) {
+        again = false
+        void runRound()
+      }
+    })
+    return round
+  }
+
+  app.decorate('notifier', {
+    wake: () => { setImmediate(() => { void runRound() }) },
+    flush: async () => {
+      while (round) await round
+      await runRound()
+    },
+    unsubscriber: (token: string) => {
+      const userId = Number(token.split('.')[0])
+      return Number.isSafeInteger(userId) && userId > 0 && unsubscribeToken(secret, userId) === token ? userId : null
+    }
+  })
+
+  let timer: NodeJS.Timeout | undefined
+  app.addHook('onListen', async () => {
+    void runRound()
+    timer = setInterval(() => { void runRound() }, ROUND_EVERY_MS)
+    timer.unref()
+  })
+  app.addHook('onClose', async () => {
+    clearInterval(timer)
+    while (round) await round
+  })
+}, { name: 'notifier', dependencies: ['database', 'mail'] })
