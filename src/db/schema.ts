@@ -31,6 +31,8 @@ export interface UsersTable {
   email_mode: Generated<EmailMode>
   /** Follow the topics one starts or replies to. */
   auto_watch: Generated<number>
+  /** When the last daily or weekly digest went out. */
+  last_digest_at: number | null
 }
 
 export type EmailMode = 'immediately' | 'daily' | 'weekly' | 'mailing_list' | 'never'

@@ -27,7 +27,10 @@ const PER_ROUND = 50
  * is tried again (see retryDelayMs). Without SMTP_URL mail stays in the outbox and is logged.
  */
 export default fp(async app => {
-  const transport: Transporter | null = app.config.smtpUrl ? nodemailer.createTransport(app.config.smtpUrl) : null
+  // One pooled connection, kept open between mails, however many there are.
+  const transport: Transporter | null = app.config.smtpUrl
+    ? nodemailer.createTransport(`${app.config.smtpUrl}${app.config.smtpUrl.includes('?') ? '&' : '?'}pool=true&maxConnections=1`)
+    : null
   const messageIdHost = new URL(app.config.baseUrl).hostname
   let round: Promise<void> | null = null
   let again = false

@@ -65,3 +65,28 @@ export function postMail (i18n: Translator, baseUrl: string, input: PostMailInpu
     `<a href="${escapeHtml(input.unsubscribeUrl)}">${escapeHtml(i18n.t('mail.unsubscribe'))}</a></p></body></html>`
   return { to: input.to, subject, text, html }
 }
+
+export interface DigestInput {
+  to: string
+  username: string
+  period: 'daily' | 'weekly'
+  followed: Array<{ title: string, slug: string, count: number }>
+  popular: Array<{ title: string, slug: string, count: number }>
+  unsubscribeUrl: string
+}
+
+/** The daily or weekly digest: new posts in what the member follows, or else the busiest topics. */
+export function digestMail (i18n: Translator, baseUrl: string, input: DigestInput): MailContent {
+  const lines = input.followed.length > 0 ? input.followed : input.popular
+  const intro = i18n.t(input.followed.length > 0 ? `mail.digest_followed_${input.period}` : `mail.digest_popular_${input.period}`)
+  const item = (line: { title: string, count: number }): string => i18n.t('mail.digest_line', { title: line.title, count: line.count })
+  const text = [i18n.t('mail.greeting', { name: input.username }), intro,
+    lines.map(line => `- ${item(line)}\n  ${baseUrl}/topic/${line.slug}`).join('\n'),
+    `-- \n${i18n.t('mail.footer', { site: baseUrl })} ${i18n.t('mail.unsubscribe')}: ${input.unsubscribeUrl}`].join('\n\n') + '\n'
+  const html = '<!doctype html><html><body style="font-family:sans-serif;line-height:1.5">' +
+    `<p>${escapeHtml(i18n.t('mail.greeting', { name: input.username }))}</p><p>${escapeHtml(intro)}</p><ul>` +
+    lines.map(line => `<li><a href="${escapeHtml(`${baseUrl}/topic/${line.slug}`)}">${escapeHtml(item(line))}</a></li>`).join('') +
+    `</ul><p style="color:#666;font-size:90%">${escapeHtml(i18n.t('mail.footer', { site: baseUrl }))} ` +
+    `<a href="${escapeHtml(input.unsubscribeUrl)}">${escapeHtml(i18n.t('mail.unsubscribe'))}</a></p></body></html>`
+  return { to: input.to, subject: i18n.t(`mail.digest_subject_${input.period}`), text, html }
+}

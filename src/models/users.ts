@@ -66,8 +66,13 @@ export async function setLocale (db: DB, userId: number, locale: Locale | null):
   await db.updateTable('users').set({ locale }).where('id', '=', userId).execute()
 }
 
-export async function setMailPreferences (db: DB, userId: number, preferences: { emailMode: EmailMode, autoWatch: boolean }): Promise<void> {
-  await db.updateTable('users').set({ email_mode: preferences.emailMode, auto_watch: preferences.autoWatch ? 1 : 0 }).where('id', '=', userId).execute()
+/** A member's mail choices; a digest chosen now counts its first period from now. */
+export async function setMailPreferences (db: DB, userId: number, preferences: { emailMode: EmailMode, autoWatch: boolean }, now = Date.now()): Promise<void> {
+  await db.updateTable('users').set(eb => ({
+    email_mode: preferences.emailMode,
+    auto_watch: preferences.autoWatch ? 1 : 0,
+    last_digest_at: eb.case().when('email_mode', '=', preferences.emailMode).then(eb.ref('last_digest_at')).else(now).end()
+  })).where('id', '=', userId).execute()
 }
 
 export async function setPasswordHash (db: DB, userId: number, passwordHash: string): Promise<void> {

@@ -5,6 +5,7 @@ import { fanOutPost, listPostsToFanOut, type FanOutPost } from './fan-out.js'
 import { listDueNotificationMails, markNotificationMailed, notificationMail, unsubscribeToken } from './mails.js'
 import { translator } from '../lib/i18n.js'
 import { postMail } from '../mail/templates.js'
+import { composeDigest, digestLines, listDigestsDue, markDigestSent } from './digests.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -24,8 +25,9 @@ const BATCH = 100
 
 /**
  * Notifications in the background: a post is acknowledged as soon as it is stored, and this
- * worker then tells its followers (see fan-out.ts), mails mailing-list members, and later
- * sends the notification mails that are due (see mails.ts). Work waits in the database, so a
+ * worker then tells its followers (see fan-out.ts), mails mailing-list members, later
+ * sends the notification mails that are due (see mails.ts), and the daily and weekly digests
+ * (see digests.ts). Work waits in the database, so a
  * restart loses none of it.
  */
 export default fp(async app => {
@@ -75,6 +77,13 @@ export default fp(async app => {
           await markNotificationMailed(trx, item.id)
         })
       }
+    }
+    for (const member of await listDigestsDue(app.db, BATCH)) {
+      const mail = composeDigest(member, await digestLines(app.db, member), context)
+      await app.db.transaction().execute(async trx => {
+        if (mail) await app.mailer.enqueue(trx, mail)
+        await markDigestSent(trx, member.id)
+      })
     }
     app.mailer.wake()
   }
