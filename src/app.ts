@@ -12,6 +12,7 @@ import errors from './plugins/errors.js'
 import render from './render/index.js'
 import mail from './mail/index.js'
 import notifier from './notifications/index.js'
+import inboundSmtp from './mail/inbound-smtp.js'
 import forumRoutes from './routes/forums.js'
 import topicRoutes from './routes/topics.js'
 import postRoutes from './routes/posts.js'
@@ -66,6 +67,7 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   await app.register(render, { timeLimitMs: config.renderTimeLimitMs })
   await app.register(mail)
   await app.register(notifier)
+  await app.register(inboundSmtp)
   await app.register(security)
   await app.register(formbody, { bodyLimit: BODY_LIMIT })
   await app.register(session)

@@ -11,6 +11,7 @@ import { checkEmail, checkPassword, checkUsername } from './lib/validation.js'
 import { createForum, ForumError } from './models/forums.js'
 import { createUser, findUserByUsername, isEmailTaken, isUsernameTaken, ROLES, setUserRole } from './models/users.js'
 import { translator } from './lib/i18n.js'
+import { MAX_INBOUND_BYTES } from './mail/reply-keys.js'
 
 const USAGE = `Usage: kring <command>
 
@@ -19,6 +20,8 @@ const USAGE = `Usage: kring <command>
   forum add --name N [--slug S] [--parent SLUG] [--description D]
   backup FILE          a consistent copy of the database, safe while the forum runs
   migrate              bring the database schema up to date
+  mail-in              take in one mail (RFC 5322) on standard input, for an MTA's pipe:
+                       a reply by mail posts in its topic (MAIL_REPLY_ADDRESS)
 
 The database lives in DATA_DIR (default ./data).`
 
@@ -108,6 +111,33 @@ async function migrate (): Promise<string> {
   return withDatabase(async () => 'The database is up to date')
 }
 
+/** Exit codes an MTA understands (sysexits.h): the mail is bad, the address unknown, or reply by mail is off. */
+const EX_DATAERR = 65
+const EX_NOUSER = 67
+const EX_UNAVAILABLE = 69
+
+async function mailIn (): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of process.stdin) {
+    size += (chunk as Buffer).length
+    if (size > MAX_INBOUND_BYTES) throw Object.assign(new UsageError('mail too large'), { exitCode: EX_DATAERR })
+    chunks.push(chunk as Buffer)
+  }
+  // The whole forum, loaded only for this command: a reply obeys every rule of the web form.
+  const { buildApp } = await import('./app.js')
+  const { receiveMail } = await import('./mail/inbound.js')
+  const app = await buildApp(loadConfig(process.env, { logLevel: 'silent', inboundSmtpPort: null }))
+  try {
+    const outcome = await receiveMail(app, Buffer.concat(chunks))
+    if (outcome.status !== 'rejected') return outcome.status === 'posted' ? `posted as post ${outcome.postId}` : `${outcome.status}: ${outcome.reason}`
+    const code = /too large|not a mail/.test(outcome.reason) ? EX_DATAERR : /is off/.test(outcome.reason) ? EX_UNAVAILABLE : EX_NOUSER
+    throw Object.assign(new UsageError(outcome.reason), { exitCode: code })
+  } finally {
+    await app.close()
+  }
+}
+
 export async function runCli (argv: string[]): Promise<string> {
   const [command, sub, ...rest] = argv
   if (command === 'user' && sub === 'add') return userAdd(rest)
@@ -115,6 +145,7 @@ export async function runCli (argv: string[]): Promise<string> {
   if (command === 'forum' && sub === 'add') return forumAdd(rest)
   if (command === 'backup') return backup(argv.slice(1))
   if (command === 'migrate' && argv.length === 1) return migrate()
+  if (command === 'mail-in' && argv.length === 1) return mailIn()
   if (command === undefined || command === 'help' || command === '--help') return USAGE
   throw new UsageError(`Unknown command "${argv.join(' ')}"\n\n${USAGE}`)
 }
@@ -124,5 +155,5 @@ runCli(process.argv.slice(2)).then(message => {
 }, error => {
   const known = error instanceof UsageError || error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
   console.error(known ? `kring: ${(error as Error).message}` : error)
-  process.exitCode = 1
+  process.exitCode = (error as { exitCode?: number }).exitCode ?? 1
 })

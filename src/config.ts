@@ -14,6 +14,10 @@ export interface Config {
   smtpUrl: string | null
   /** The From of every mail. */
   mailFrom: string
+  /** Reply by mail: an address with %{key}, e.g. reply+%{key}@forum.example.org; null: off. */
+  mailReplyAddress: string | null
+  /** Port of the in-process SMTP listener for mail in (on HOST); null: off. */
+  inboundSmtpPort: number | null
   trustProxy: boolean
   /** SQLite synchronous mode: FULL survives power loss; NORMAL is faster. */
   synchronous: 'FULL' | 'NORMAL'
@@ -28,10 +32,21 @@ export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>
 
+function portNumber (text: string, name: string): number {
+  const port = Number(text)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`${name} must be a port number, not "${text}"`)
+  return port
+}
+
+function replyAddress (text: string | undefined): string | null {
+  if (!text) return null
+  if (!/^[^@\s]*%\{key\}[^@\s]*@[^@\s]+$/.test(text)) throw new ConfigError(`MAIL_REPLY_ADDRESS must be an address holding %{key}, like reply+%{key}@forum.example.org, not "${text}"`)
+  return text
+}
+
 /** Reads and validates the environment once; tests pass overrides instead. */
 export function loadConfig (env: Env = process.env, overrides: Partial<Config> = {}): Config {
-  const port = Number(env.PORT ?? 3000)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a port number, not "${env.PORT}"`)
+  const port = portNumber(env.PORT ?? '3000', 'PORT')
 
   const host = env.HOST ?? '127.0.0.1'
   const baseUrl = (env.BASE_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '')
@@ -58,6 +73,8 @@ export function loadConfig (env: Env = process.env, overrides: Partial<Config> =
     locale,
     smtpUrl: env.SMTP_URL || null,
     mailFrom: env.MAIL_FROM || `Kring <noreply@${parsed.hostname}>`,
+    mailReplyAddress: replyAddress(env.MAIL_REPLY_ADDRESS),
+    inboundSmtpPort: env.INBOUND_SMTP_PORT ? portNumber(env.INBOUND_SMTP_PORT, 'INBOUND_SMTP_PORT') : null,
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
     synchronous,
     passwordCost: 17,

@@ -218,6 +218,12 @@ export interface EmailTokensTable {
   email: string | null
 }
 
+export interface InboundMailsTable {
+  message_id: string
+  received_at: number
+  outcome: string
+}
+
 export interface Database {
   users: UsersTable
   sessions: SessionsTable
@@ -235,6 +241,7 @@ export interface Database {
   email_tokens: EmailTokensTable
   watches: WatchesTable
   notifications: NotificationsTable
+  inbound_mails: InboundMailsTable
 }
 
 export type User = Selectable<UsersTable>

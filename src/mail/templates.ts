@@ -90,3 +90,9 @@ export function digestMail (i18n: Translator, baseUrl: string, input: DigestInpu
     `<a href="${escapeHtml(input.unsubscribeUrl)}">${escapeHtml(i18n.t('mail.unsubscribe'))}</a></p></body></html>`
   return { to: input.to, subject: i18n.t(`mail.digest_subject_${input.period}`), text, html }
 }
+
+/** A reply by mail that could not be posted: why, and the text, so nothing typed is lost. */
+export function replyRefusedMail (i18n: Translator, baseUrl: string, to: string, reason: string, body: string, subject: string): MailContent {
+  const paragraphs = [i18n.t('mail_in.refused_intro'), reason, ...(body ? [i18n.t('mail_in.your_text'), body] : [])]
+  return compose(to, `${i18n.t('mail_in.refused_subject')}: ${subject}`.slice(0, 200), paragraphs, { label: i18n.t('mail.open_forum'), url: baseUrl }, i18n.t('mail.footer', { site: baseUrl }))
+}

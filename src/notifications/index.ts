@@ -6,6 +6,7 @@ import { listDueNotificationMails, markNotificationMailed, notificationMail, uns
 import { translator } from '../lib/i18n.js'
 import { postMail } from '../mail/templates.js'
 import { composeDigest, digestLines, listDigestsDue, markDigestSent } from './digests.js'
+import { replyAddressFor } from '../mail/reply-keys.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -16,6 +17,8 @@ declare module 'fastify' {
       flush: () => Promise<void>
       /** Verifies an unsubscribe link's token: the member it was made for, or null. */
       unsubscriber: (token: string) => number | null
+      /** Signs unsubscribe links and reply-by-mail keys. */
+      secret: () => Promise<string>
     }
   }
 }
@@ -36,6 +39,10 @@ export default fp(async app => {
   let round: Promise<void> | null = null
   let again = false
 
+  /** With reply by mail on, answering a mail posts in the topic (see mail/inbound.ts). */
+  const replyTo = (userId: number, postId: number): Record<string, string> =>
+    app.config.mailReplyAddress === null ? {} : { 'Reply-To': replyAddressFor(app.config.mailReplyAddress, secret, userId, postId) }
+
   /** Every post of every forum to members who read the forum as a mailing list. */
   async function mailingListMails (trx: DB, post: FanOutPost): Promise<void> {
     const members = await trx.selectFrom('users').select(['id', 'email', 'locale']).where('email_mode', '=', 'mailing_list')
@@ -55,6 +62,7 @@ export default fp(async app => {
         ...mail,
         messageId: post.position === 1 ? root : `<p${post.id}.u${member.id}@${context.host}>`,
         headers: {
+          ...replyTo(member.id, post.id),
           ...(post.position === 1 ? {} : { 'In-Reply-To': root, References: root }),
           'List-Id': `<${about.slug}.${context.host}>`, 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click'
         }
@@ -72,6 +80,7 @@ export default fp(async app => {
     for (let due = await listDueNotificationMails(app.db, BATCH); due.length > 0; due = await listDueNotificationMails(app.db, BATCH)) {
       for (const item of due) {
         const mail = notificationMail(item, context)
+        if (mail && item.post_id !== null) Object.assign(mail.headers!, replyTo(item.user_id, item.post_id))
         await app.db.transaction().execute(async trx => {
           if (mail) await app.mailer.enqueue(trx, mail)
           await markNotificationMailed(trx, item.id)
@@ -110,6 +119,7 @@ export default fp(async app => {
       while (round) await round
       await runRound()
     },
+    secret: async () => secret,
     unsubscriber: (token: string) => {
       const userId = Number(token.split('.')[0])
       return Number.isSafeInteger(userId) && userId > 0 && unsubscribeToken(secret, userId) === token ? userId : null

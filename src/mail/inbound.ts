@@ -1,0 +1,112 @@
+import type { FastifyInstance } from 'fastify'
+import PostalMime, { type Email } from 'postal-mime'
+import { translatorFor } from '../lib/i18n.js'
+import { checkBody } from '../lib/validation.js'
+import { can } from '../permissions.js'
+import { findPostById, createReply } from '../models/posts.js'
+import { findTopicBySlug } from '../models/topics.js'
+import { findUserById } from '../models/users.js'
+import { watchIfUnset } from '../models/watches.js'
+import { preparePost, writePost } from '../routes/posting.js'
+import { canSeeTopic } from '../routes/topics.js'
+import { replyRefusedMail } from './templates.js'
+import { trimReply } from './reply-trimmer.js'
+import { MAX_INBOUND_BYTES, readReplyKey } from './reply-keys.js'
+
+
+/** What became of a mail: posted, ignored (auto-replies, bounces, duplicates), refused (the member is told why by mail), or rejected (the sender is told no). */
+export type InboundOutcome =
+  | { status: 'posted', postId: number }
+  | { status: 'ignored', reason: string }
+  | { status: 'refused', reason: string }
+  | { status: 'rejected', reason: string }
+
+const AUTO_SUBJECT = /^(auto(matic)?( reply| antwoord)?:|automatisch antwoord|autosvar|out of office|afwezig|frånvaro|abwesenheit|delivery status notification|undeliverable|onbestelbaar|returned mail|mail delivery failed)/i
+
+/** Auto-replies, vacation notices and bounces: never posted, never answered (RFC 3834 and what mail programs do). */
+function isAutomatic (mail: Email, raw: string): boolean {
+  const header = (name: string): string => mail.headers.find(h => h.key === name)?.value.toLowerCase() ?? ''
+  const from = mail.from?.address?.toLowerCase() ?? ''
+  return (header('auto-submitted') !== '' && header('auto-submitted') !== 'no') ||
+    ['bulk', 'list', 'junk', 'auto_reply'].includes(header('precedence')) ||
+    header('x-autoreply') !== '' || header('x-autorespond') !== '' || header('x-auto-response-suppress').includes('all') ||
+    /^(mailer-daemon|postmaster|noreply|no-reply)@/.test(from) || from === '' ||
+    /content-type:\s*multipart\/report/i.test(raw.slice(0, 4000)) ||
+    AUTO_SUBJECT.test((mail.subject ?? '').trim())
+}
+
+function textOf (mail: Email): string | null {
+  if (mail.text && mail.text.trim() !== '') return mail.text
+  if (!mail.html) return null
+  return mail.html.replace(/<(br|\/p|\/div)\s*\/?>/gi, '\n').replace(/<[^>]+>/g, '')
+    .replace(/&nbsp;/g, ' ').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&')
+}
+
+/**
+ * Takes in one mail (from `kring mail-in` or the SMTP listener): a reply by mail to a post,
+ * posted under every rule of the web form, or refused with a mail that says why and holds the text.
+ */
+export async function receiveMail (app: FastifyInstance, raw: Buffer, envelopeTo: string[] = []): Promise<InboundOutcome> {
+  if (raw.length > MAX_INBOUND_BYTES) return { status: 'rejected', reason: 'too large' }
+  const template = app.config.mailReplyAddress
+  if (template === null) return { status: 'rejected', reason: 'reply by mail is off (MAIL_REPLY_ADDRESS is not set)' }
+  let mail: Email
+  try {
+    mail = await PostalMime.parse(raw)
+  } catch {
+    return { status: 'rejected', reason: 'not a mail message' }
+  }
+  const text = raw.toString('latin1')
+  if (isAutomatic(mail, text)) return { status: 'ignored', reason: 'an automatic reply or a bounce' }
+  const messageId = mail.messageId?.trim()
+  if (messageId && await app.db.selectFrom('inbound_mails').select('message_id').where('message_id', '=', messageId).executeTakeFirst()) {
+    return { status: 'ignored', reason: 'already received' }
+  }
+  const outcome = await postReply(app, mail, template, envelopeTo)
+  if (messageId && outcome.status !== 'rejected') {
+    await app.db.insertInto('inbound_mails').values({ message_id: messageId, received_at: Date.now(), outcome: outcome.status })
+      .onConflict(oc => oc.doNothing()).execute()
+  }
+  return outcome
+}
+
+async function postReply (app: FastifyInstance, mail: Email, template: string, envelopeTo: string[]): Promise<InboundOutcome> {
+  const [local, domain] = template.split('@')
+  const pattern = new RegExp(`^${local.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace('%\\{key\\}', '([0-9a-f-]+)')}@${domain.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'i')
+  const recipients = [...envelopeTo, ...(mail.to ?? []), ...(mail.cc ?? []), ...(mail.deliveredTo ? [mail.deliveredTo] : [])]
+    .map(r => (typeof r === 'string' ? r : r.address ?? '').trim())
+  const key = recipients.map(address => pattern.exec(address)?.[1]).find(Boolean)
+  if (!key) return { status: 'rejected', reason: 'no reply address of this forum' }
+  const secret = await app.notifier.secret()
+  const found = readReplyKey(secret, key)
+  if (!found) return { status: 'rejected', reason: 'unknown reply address' }
+  const member = await findUserById(app.db, found.userId)
+  if (!member) return { status: 'rejected', reason: 'unknown reply address' }
+  // The key was made for this member: a mail from anyone else is not theirs to post.
+  if ((mail.from?.address ?? '').toLowerCase() !== member.email.toLowerCase()) return { status: 'rejected', reason: 'the sender is not the member this address is for' }
+
+  const refuse = async (reason: string, body: string): Promise<InboundOutcome> => {
+    const i18n = translatorFor(member, app.config.locale)
+    await app.db.transaction().execute(trx => app.mailer.enqueue(trx, replyRefusedMail(i18n, app.config.baseUrl, member.email, i18n.t(reason), body, mail.subject ?? '')))
+    app.mailer.wake()
+    return { status: 'refused', reason }
+  }
+  const text = textOf(mail)
+  if (text === null) return refuse('mail_in.no_text', '')
+  const body = trimReply(text)
+  const post = await findPostById(app.db, found.postId)
+  const topic = post ? await findTopicBySlug(app.db, post.topic_slug) : undefined
+  if (!post || !topic || !canSeeTopic(member, topic)) return refuse('mail_in.gone', body)
+  const bodyError = checkBody(body)
+  if (bodyError) return refuse(bodyError, body)
+  const allowed = can(member, { do: 'topic.reply', topic })
+  if (!allowed.ok) return refuse(allowed.reason, body)
+  const prepared = await preparePost(app, member, body, false)
+  if (!prepared.ok) return refuse(Object.values(prepared.errors)[0] ?? 'mail_in.gone', body)
+  const { bodyHtml, queued, expectedLastPostAt } = prepared
+  const written = await writePost(app, member, () => createReply(app.db, { topicId: topic.id, authorId: member.id, bodyMd: body, bodyHtml, queued, expectedLastPostAt, notify: true }))
+  if (!written.ok) return refuse(Object.values(written.errors)[0] ?? 'mail_in.gone', body)
+  if (member.auto_watch) await watchIfUnset(app.db, member.id, topic.id)
+  app.notifier.wake()
+  return { status: 'posted', postId: written.value.id }
+}
