@@ -34,6 +34,8 @@ export default fp(async app => {
   const messageIdHost = new URL(app.config.baseUrl).hostname
   let round: Promise<void> | null = null
   let again = false
+  // On close, the round stops after the mail in hand; the rest waits in the outbox.
+  let closing = false
 
   async function sendDue (): Promise<void> {
     if (transport === null) {
@@ -42,16 +44,20 @@ export default fp(async app => {
       }
       return
     }
-    for (const mail of await listDueMails(app.db, PER_ROUND)) {
-      try {
-        await transport.sendMail({
-          from: app.config.mailFrom, to: mail.to_address, subject: mail.subject, text: mail.text_body, html: mail.html_body,
-          messageId: mail.message_id, headers: { 'Auto-Submitted': 'auto-generated', ...(mail.headers ? JSON.parse(mail.headers) as Record<string, string> : {}) }
-        })
-        await markMailSent(app.db, mail.id)
-      } catch (error) {
-        app.log.warn({ err: error, mailId: mail.id }, 'sending a mail failed; it will be tried again')
-        await markMailFailed(app.db, mail, error instanceof Error ? error.message : String(error))
+    // Until nothing is due: a mail that failed waits for its retry time, so this ends.
+    for (let due = await listDueMails(app.db, PER_ROUND); due.length > 0; due = await listDueMails(app.db, PER_ROUND)) {
+      for (const mail of due) {
+        if (closing) return
+        try {
+          await transport.sendMail({
+            from: app.config.mailFrom, to: mail.to_address, subject: mail.subject, text: mail.text_body, html: mail.html_body,
+            messageId: mail.message_id, headers: { 'Auto-Submitted': 'auto-generated', ...(mail.headers ? JSON.parse(mail.headers) as Record<string, string> : {}) }
+          })
+          await markMailSent(app.db, mail.id)
+        } catch (error) {
+          app.log.warn({ err: error, mailId: mail.id }, 'sending a mail failed; it will be tried again')
+          await markMailFailed(app.db, mail, error instanceof Error ? error.message : String(error))
+        }
       }
     }
   }
@@ -90,6 +96,7 @@ export default fp(async app => {
   })
   app.addHook('onClose', async () => {
     clearInterval(timer)
+    closing = true
     while (round) await round
     transport?.close()
   })

@@ -38,6 +38,8 @@ export default fp(async app => {
   const context = { baseUrl: app.config.baseUrl, host: app.mailer.host, secret, siteLocale: app.config.locale }
   let round: Promise<void> | null = null
   let again = false
+  // On close, the round stops after the item in hand; the rest waits in the database.
+  let closing = false
 
   /** With reply by mail on, answering a mail posts in the topic (see mail/inbound.ts). */
   const replyTo = (userId: number, postId: number): Record<string, string> =>
@@ -74,11 +76,13 @@ export default fp(async app => {
     const delayMs = app.settings.mail_delay_minutes * 60_000
     for (let posts = await listPostsToFanOut(app.db, BATCH); posts.length > 0; posts = await listPostsToFanOut(app.db, BATCH)) {
       for (const post of posts) {
+        if (closing) return
         await fanOutPost(app.db, post, delayMs, (trx, visible) => visible ? mailingListMails(trx, post) : Promise.resolve())
       }
     }
     for (let due = await listDueNotificationMails(app.db, BATCH); due.length > 0; due = await listDueNotificationMails(app.db, BATCH)) {
       for (const item of due) {
+        if (closing) return
         const mail = notificationMail(item, context)
         if (mail && item.post_id !== null) Object.assign(mail.headers!, replyTo(item.user_id, item.post_id))
         await app.db.transaction().execute(async trx => {
@@ -134,6 +138,7 @@ export default fp(async app => {
   })
   app.addHook('onClose', async () => {
     clearInterval(timer)
+    closing = true
     while (round) await round
   })
 }, { name: 'notifier', dependencies: ['database', 'mail'] })
