@@ -33,6 +33,8 @@ export interface UsersTable {
   auto_watch: Generated<number>
   /** When the last daily or weekly digest went out. */
   last_digest_at: number | null
+  /** Hard bounces of the address since it last changed. */
+  hard_bounces: Generated<number>
 }
 
 export type EmailMode = 'immediately' | 'daily' | 'weekly' | 'mailing_list' | 'never'
@@ -218,6 +220,11 @@ export interface EmailTokensTable {
   email: string | null
 }
 
+export interface UserMutesTable {
+  user_id: number
+  muted_user_id: number
+}
+
 export interface InboundMailsTable {
   message_id: string
   received_at: number
@@ -242,6 +249,7 @@ export interface Database {
   watches: WatchesTable
   notifications: NotificationsTable
   inbound_mails: InboundMailsTable
+  user_mutes: UserMutesTable
 }
 
 export type User = Selectable<UsersTable>

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify'
 import PostalMime, { type Email } from 'postal-mime'
 import { translatorFor } from '../lib/i18n.js'
-import { checkBody } from '../lib/validation.js'
+import { checkBody, checkTitle } from '../lib/validation.js'
 import { can } from '../permissions.js'
 import { findPostById, createReply } from '../models/posts.js'
-import { findTopicBySlug } from '../models/topics.js'
-import { findUserById } from '../models/users.js'
+import { createTopic, findTopicBySlug } from '../models/topics.js'
+import { findForumBySlug } from '../models/forums.js'
+import { countHardBounce, findUserByEmail, findUserById } from '../models/users.js'
 import { watchIfUnset } from '../models/watches.js'
 import { preparePost, writePost } from '../routes/posting.js'
 import { canSeeTopic } from '../routes/topics.js'
@@ -35,6 +36,14 @@ function isAutomatic (mail: Email, raw: string): boolean {
     AUTO_SUBJECT.test((mail.subject ?? '').trim())
 }
 
+/** The address a delivery status report (RFC 3464) says failed for good (status 5.x.x), or null. */
+function hardBounceOf (raw: string): string | null {
+  if (!/content-type:\s*multipart\/report/i.test(raw.slice(0, 8000))) return null
+  const recipient = /^Final-Recipient:\s*rfc822;\s*<?([^\s>]+@[^\s>]+)>?/im.exec(raw)?.[1]
+  const permanent = /^Status:\s*5\.\d{1,3}\.\d{1,3}/im.test(raw)
+  return recipient && permanent ? recipient : null
+}
+
 function textOf (mail: Email): string | null {
   if (mail.text && mail.text.trim() !== '') return mail.text
   if (!mail.html) return null
@@ -48,8 +57,6 @@ function textOf (mail: Email): string | null {
  */
 export async function receiveMail (app: FastifyInstance, raw: Buffer, envelopeTo: string[] = []): Promise<InboundOutcome> {
   if (raw.length > MAX_INBOUND_BYTES) return { status: 'rejected', reason: 'too large' }
-  const template = app.config.mailReplyAddress
-  if (template === null) return { status: 'rejected', reason: 'reply by mail is off (MAIL_REPLY_ADDRESS is not set)' }
   let mail: Email
   try {
     mail = await PostalMime.parse(raw)
@@ -57,11 +64,19 @@ export async function receiveMail (app: FastifyInstance, raw: Buffer, envelopeTo
     return { status: 'rejected', reason: 'not a mail message' }
   }
   const text = raw.toString('latin1')
+  const bounced = hardBounceOf(text)
+  if (bounced !== null) {
+    // A permanent failure counts against the address; after a few, mail to it stops.
+    await countHardBounce(app.db, bounced)
+    return { status: 'ignored', reason: 'a bounce (counted)' }
+  }
   if (isAutomatic(mail, text)) return { status: 'ignored', reason: 'an automatic reply or a bounce' }
   const messageId = mail.messageId?.trim()
   if (messageId && await app.db.selectFrom('inbound_mails').select('message_id').where('message_id', '=', messageId).executeTakeFirst()) {
     return { status: 'ignored', reason: 'already received' }
   }
+  const template = app.config.mailReplyAddress
+  if (template === null) return { status: 'rejected', reason: 'reply by mail is off (MAIL_REPLY_ADDRESS is not set)' }
   const outcome = await postReply(app, mail, template, envelopeTo)
   if (messageId && outcome.status !== 'rejected') {
     await app.db.insertInto('inbound_mails').values({ message_id: messageId, received_at: Date.now(), outcome: outcome.status })
@@ -75,6 +90,9 @@ async function postReply (app: FastifyInstance, mail: Email, template: string, e
   const pattern = new RegExp(`^${local.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace('%\\{key\\}', '([0-9a-f-]+)')}@${domain.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'i')
   const recipients = [...envelopeTo, ...(mail.to ?? []), ...(mail.cc ?? []), ...(mail.deliveredTo ? [mail.deliveredTo] : [])]
     .map(r => (typeof r === 'string' ? r : r.address ?? '').trim())
+  const forumAddress = new RegExp(`^forum\\+([a-z0-9-]{1,100})@${domain.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'i')
+  const forumSlug = recipients.map(address => forumAddress.exec(address)?.[1]).find(Boolean)
+  if (forumSlug) return startTopic(app, mail, forumSlug.toLowerCase())
   const key = recipients.map(address => pattern.exec(address)?.[1]).find(Boolean)
   if (!key) return { status: 'rejected', reason: 'no reply address of this forum' }
   const secret = await app.notifier.secret()
@@ -109,4 +127,40 @@ async function postReply (app: FastifyInstance, mail: Email, template: string, e
   if (member.auto_watch) await watchIfUnset(app.db, member.id, topic.id)
   app.notifier.wake()
   return { status: 'posted', postId: written.value.id }
+}
+
+/**
+ * A mail to a forum's own address (forum+SLUG@…) starts a topic there, for networks that lived
+ * on a mailing list. With no key to prove the sender, the receiving MTA's verdict must: an
+ * Authentication-Results header with a DMARC or DKIM pass (the MTA adds it and drops any that came with the mail).
+ */
+async function startTopic (app: FastifyInstance, mail: Email, forumSlug: string): Promise<InboundOutcome> {
+  const verdicts = mail.headers.filter(h => h.key === 'authentication-results').map(h => h.value.toLowerCase())
+  if (!verdicts.some(v => /\b(dmarc|dkim)=pass\b/.test(v))) return { status: 'rejected', reason: 'the sender could not be verified (no DMARC or DKIM pass)' }
+  const member = await findUserByEmail(app.db, mail.from?.address ?? '')
+  if (!member || member.email_confirmed_at === null) return { status: 'rejected', reason: 'the sender is not a member' }
+  const forum = await findForumBySlug(app.db, forumSlug)
+  if (!forum) return { status: 'rejected', reason: 'no such forum' }
+  const refuse = async (reason: string, body: string): Promise<InboundOutcome> => {
+    const i18n = translatorFor(member, app.config.locale)
+    await app.db.transaction().execute(trx => app.mailer.enqueue(trx, replyRefusedMail(i18n, app.config.baseUrl, member.email, i18n.t(reason), body, mail.subject ?? '')))
+    app.mailer.wake()
+    return { status: 'refused', reason }
+  }
+  const text = textOf(mail)
+  if (text === null) return refuse('mail_in.no_text', '')
+  const body = trimReply(text)
+  const title = (mail.subject ?? '').replace(/^\s*((re|fw|fwd|aw|sv|vs|antw|doorst)\s*:\s*)+/i, '').trim()
+  const error = checkTitle(title) ?? checkBody(body)
+  if (error) return refuse(error, body)
+  const allowed = can(member, { do: 'topic.create' })
+  if (!allowed.ok) return refuse(allowed.reason, body)
+  const prepared = await preparePost(app, member, body, true)
+  if (!prepared.ok) return refuse(Object.values(prepared.errors)[0] ?? 'mail_in.gone', body)
+  const { bodyHtml, queued, expectedLastPostAt } = prepared
+  const written = await writePost(app, member, () => createTopic(app.db, { forumId: forum.id, authorId: member.id, title, bodyMd: body, bodyHtml, queued, expectedLastPostAt, notify: true }))
+  if (!written.ok) return refuse(Object.values(written.errors)[0] ?? 'mail_in.gone', body)
+  if (member.auto_watch) await watchIfUnset(app.db, member.id, written.value.topic.id)
+  app.notifier.wake()
+  return { status: 'posted', postId: written.value.post.id }
 }

@@ -58,8 +58,25 @@ export async function purgeUnconfirmedUsers (db: DB, maxAgeMs: number, now = Dat
   return Number(result.numDeletedRows)
 }
 
+/** A new address starts with a clean slate of bounces. */
 export async function setEmail (db: DB, userId: number, email: string): Promise<void> {
-  await db.updateTable('users').set({ email, email_key: userKey(email) }).where('id', '=', userId).execute()
+  await db.updateTable('users').set({ email, email_key: userKey(email), hard_bounces: 0 }).where('id', '=', userId).execute()
+}
+
+/** A hard bounce of mail to this address (a permanent failure reported back). */
+export async function countHardBounce (db: DB, email: string): Promise<boolean> {
+  const result = await db.updateTable('users').set(eb => ({ hard_bounces: eb('hard_bounces', '+', 1) })).where('email_key', '=', userKey(email)).executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
+}
+
+/** Mutes or unmutes a member for another: what they write no longer notifies. */
+export async function setMuted (db: DB, userId: number, mutedUserId: number, muted: boolean): Promise<void> {
+  if (muted) await db.insertInto('user_mutes').values({ user_id: userId, muted_user_id: mutedUserId }).onConflict(oc => oc.doNothing()).execute()
+  else await db.deleteFrom('user_mutes').where('user_id', '=', userId).where('muted_user_id', '=', mutedUserId).execute()
+}
+
+export async function isMuted (db: DB, userId: number, mutedUserId: number): Promise<boolean> {
+  return (await db.selectFrom('user_mutes').select('user_id').where('user_id', '=', userId).where('muted_user_id', '=', mutedUserId).executeTakeFirst()) !== undefined
 }
 
 export async function setLocale (db: DB, userId: number, locale: Locale | null): Promise<void> {

@@ -4,6 +4,7 @@ import { translator } from '../lib/i18n.js'
 import type { MailContent } from '../mail/outbox.js'
 import { digestMail } from '../mail/templates.js'
 import { unsubscribeToken } from './mails.js'
+import { HARD_BOUNCE_LIMIT } from './fan-out.js'
 
 const DAY = 24 * 3600_000
 export const DIGEST_PERIOD_MS = { daily: DAY, weekly: 7 * DAY } as const
@@ -13,7 +14,7 @@ interface DigestMember { id: number, username: string, email: string, locale: Lo
 /** Members whose daily or weekly digest is due: never sent, or sent a period ago. */
 export async function listDigestsDue (db: DB, limit: number, now = Date.now()): Promise<DigestMember[]> {
   return db.selectFrom('users').select(['id', 'username', 'email', 'locale', 'email_mode', 'last_digest_at'])
-    .where('email_confirmed_at', 'is not', null)
+    .where('email_confirmed_at', 'is not', null).where('hard_bounces', '<', HARD_BOUNCE_LIMIT)
     .where(eb => eb.or([
       eb.and([eb('email_mode', '=', 'daily'), eb.or([eb('last_digest_at', 'is', null), eb('last_digest_at', '<=', now - DIGEST_PERIOD_MS.daily)])]),
       eb.and([eb('email_mode', '=', 'weekly'), eb.or([eb('last_digest_at', 'is', null), eb('last_digest_at', '<=', now - DIGEST_PERIOD_MS.weekly)])])

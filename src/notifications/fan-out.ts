@@ -20,6 +20,9 @@ export interface FanOutPost {
   topic_queued: number
 }
 
+/** After this many hard bounces an address gets no more notification mail, until it changes. */
+export const HARD_BOUNCE_LIMIT = 3
+
 /** The stronger reason wins: one notification per member per post. */
 const PRIORITY: NotificationKind[] = ['mentioned', 'quoted', 'replied', 'watching', 'new_topic', 'forum_post']
 
@@ -43,7 +46,7 @@ export interface Recipient { userId: number, kind: NotificationKind, emailMode: 
 /**
  * Who hears of a new post, and why: the members it mentions, the topic's author (a reply in
  * their topic), who follows the topic, and who follows its forum (every post, or new topics).
- * Never the author; never one who muted the topic or forum, not even for a mention.
+ * Never the author; never one who muted the topic or forum (not even for a mention), or the author.
  */
 export async function recipientsOf (db: DB, post: FanOutPost): Promise<Recipient[]> {
   const reasons = new Map<number, NotificationKind>()
@@ -69,8 +72,14 @@ export async function recipientsOf (db: DB, post: FanOutPost): Promise<Recipient
   reasons.delete(post.author_id)
   for (const userId of muted) reasons.delete(userId)
   if (reasons.size === 0) return []
-  const members = await db.selectFrom('users').select(['id', 'email_mode']).where('id', 'in', [...reasons.keys()]).execute()
-  return members.map(member => ({ userId: member.id, kind: reasons.get(member.id)!, emailMode: member.email_mode }))
+  // Members who muted the author hear nothing of what they write.
+  const mutedAuthor = await db.selectFrom('user_mutes').select('user_id').where('muted_user_id', '=', post.author_id)
+    .where('user_id', 'in', [...reasons.keys()]).execute()
+  for (const { user_id: userId } of mutedAuthor) reasons.delete(userId)
+  if (reasons.size === 0) return []
+  const members = await db.selectFrom('users').select(['id', 'email_mode', 'hard_bounces']).where('id', 'in', [...reasons.keys()]).execute()
+  // An address that bounced hard again and again gets no more mail; the notifications stay on the site.
+  return members.map(member => ({ userId: member.id, kind: reasons.get(member.id)!, emailMode: member.hard_bounces >= HARD_BOUNCE_LIMIT ? 'never' : member.email_mode }))
 }
 
 /**

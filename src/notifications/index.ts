@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { DB } from '../db/index.js'
 import { loadOrCreateSecret } from '../models/settings.js'
-import { fanOutPost, listPostsToFanOut, type FanOutPost } from './fan-out.js'
+import { fanOutPost, HARD_BOUNCE_LIMIT, listPostsToFanOut, type FanOutPost } from './fan-out.js'
 import { listDueNotificationMails, markNotificationMailed, notificationMail, unsubscribeToken } from './mails.js'
 import { translator } from '../lib/i18n.js'
 import { postMail } from '../mail/templates.js'
@@ -48,7 +48,10 @@ export default fp(async app => {
   /** Every post of every forum to members who read the forum as a mailing list. */
   async function mailingListMails (trx: DB, post: FanOutPost): Promise<void> {
     const members = await trx.selectFrom('users').select(['id', 'email', 'locale']).where('email_mode', '=', 'mailing_list')
-      .where('id', '!=', post.author_id).where('email_confirmed_at', 'is not', null).execute()
+      .where('id', '!=', post.author_id).where('email_confirmed_at', 'is not', null).where('hard_bounces', '<', HARD_BOUNCE_LIMIT)
+      .where(eb => eb.not(eb.exists(eb.selectFrom('user_mutes').select('user_mutes.user_id')
+        .whereRef('user_mutes.user_id', '=', 'users.id').where('user_mutes.muted_user_id', '=', post.author_id))))
+      .execute()
     if (members.length === 0) return
     const about = await trx.selectFrom('posts').innerJoin('topics', 'topics.id', 'posts.topic_id').innerJoin('forums', 'forums.id', 'topics.forum_id')
       .innerJoin('users', 'users.id', 'posts.author_id')

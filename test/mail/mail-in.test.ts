@@ -110,3 +110,51 @@ t.test('the in-process SMTP listener takes replies from an MTA', async t => {
     /550/, 'a mail to no reply address is refused with 550')
   mta.close()
 })
+
+t.test('hard bounces count against an address; after three, notification mail to it stops', async t => {
+  const { app, smtp, slug, piet } = await setup(t)
+  const bounce = (n: number): Buffer => Buffer.from(readFileSync(projectPath('test', 'mail', 'fixtures', 'bounce.eml'), 'utf8').replace('<bounce-1@', `<bounce-${n}@`))
+  for (let n = 1; n <= 3; n++) t.match(await receiveMail(app, bounce(n)), { status: 'ignored', reason: 'a bounce (counted)' }, `bounce ${n}`)
+  t.match(await app.db.selectFrom('users').select('hard_bounces').where('username', '=', 'jan').executeTakeFirstOrThrow(), { hard_bounces: 3 })
+  const before = smtp.received.length
+  app.settings.limit_lid_seconds = 0
+  await piet.submit(`/topic/${slug}`, `/topic/${slug}/reply`, { body: 'Nog een reactie voor jan' })
+  await app.notifier.flush()
+  await app.mailer.flush()
+  t.equal(smtp.received.length, before, 'no more mail to the bouncing address')
+  t.equal((await app.db.selectFrom('notifications').innerJoin('users', 'users.id', 'notifications.user_id').select('notifications.id')
+    .where('users.username', '=', 'jan').execute()).length, 2, 'the notification is still on the site')
+})
+
+t.test('a muted member stays silent', async t => {
+  const { app, slug, piet } = await setup(t)
+  const jan = await loggedIn(app, 'jan')
+  t.equal((await jan.submit('/user/piet', '/user/piet/mute', { muted: '1' })).statusCode, 303)
+  t.match((await jan.get('/user/piet')).body, 'piet niet meer negeren', 'the profile offers to unmute')
+  app.settings.limit_lid_seconds = 0
+  await piet.submit(`/topic/${slug}`, `/topic/${slug}/reply`, { body: 'Hallo @jan, nog één ding.' })
+  await app.notifier.flush()
+  const janNotes = await app.db.selectFrom('notifications').innerJoin('users', 'users.id', 'notifications.user_id').select('notifications.id').where('users.username', '=', 'jan').execute()
+  t.equal(janNotes.length, 1, 'nothing new for jan from piet, not even a mention')
+  t.equal((await jan.submit('/user/jan', '/user/jan/mute', { muted: '1' })).statusCode, 400, 'one cannot mute oneself')
+})
+
+t.test('a forum\'s own address starts a topic, for a network that lived on a mailing list', async t => {
+  const { app } = await setup(t)
+  const message = (auth: string, subject = 'Thema voor de volgende bijeenkomst') => Buffer.from([
+    ...(auth ? [`Authentication-Results: mx.forum.example.org; ${auth}`] : []),
+    'From: Jan de Vries <jan@example.org>', 'To: forum+algemeen@forum.example.org', `Subject: ${subject}`,
+    `Message-ID: <${Math.random()}@example.org>`, 'Content-Type: text/plain; charset=utf-8', '',
+    'Zullen we het hebben over hybride werken?', '', '-- ', 'Jan'
+  ].join('\r\n'))
+  t.match(await receiveMail(app, message('')), { status: 'rejected' }, 'without the MTA\'s verdict a From is not trusted')
+  t.match(await receiveMail(app, message('spf=fail smtp.mailfrom=example.org')), { status: 'rejected' }, 'nor with a failing one')
+  app.settings.limit_lid_seconds = 0
+  const posted = await receiveMail(app, message('dkim=pass header.d=example.org; dmarc=pass'))
+  t.match(posted, { status: 'posted' }, 'a verified member starts a topic')
+  const topic = await app.db.selectFrom('topics').innerJoin('posts', 'posts.topic_id', 'topics.id').select(['topics.title', 'posts.body_md'])
+    .where('posts.position', '=', 1).where('topics.title', '=', 'Thema voor de volgende bijeenkomst').executeTakeFirstOrThrow()
+  t.same(topic, { title: 'Thema voor de volgende bijeenkomst', body_md: 'Zullen we het hebben over hybride werken?' }, 'titled by the subject, without the signature')
+  const tooShort = await receiveMail(app, message('dmarc=pass', 'Re: ab'))
+  t.match(tooShort, { status: 'refused', reason: 'form.title_too_short' }, 'a title that breaks the rules is refused by mail')
+})
