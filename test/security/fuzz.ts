@@ -103,6 +103,24 @@ export function stateChangingRoutes (c: Targets): Route[] {
       baseline: (f): Record<string, string> => f === 'until' ? { action: 'suspend', reason: 'fuzz' } : f === 'forums' ? { action: 'forums' } : { action: 'role', role: 'lid', reason: 'fuzz' }
     },
     {
+      name: 'POST /topic/:slug/watch', url: p => `/topic/${p}/watch`, param: c.topic, fields: ['level'], accepts: MEMBERS,
+      baseline: () => ({ level: 'watching' })
+    },
+    {
+      name: 'POST /forum/:slug/watch', url: p => `/forum/${p}/watch`, param: c.forum, fields: ['level'], accepts: MEMBERS,
+      baseline: () => ({ level: 'new_topics' })
+    },
+    {
+      name: 'POST /user/:username/mute', url: p => `/user/${p}/mute`, param: c.member, fields: ['muted'], accepts: MEMBERS,
+      baseline: () => ({ muted: '0' })
+    },
+    { name: 'POST /account/language', url: () => '/account/language', fields: ['locale'], accepts: MEMBERS, baseline: () => ({ locale: 'nl' }) },
+    { name: 'POST /account/mail', url: () => '/account/mail', fields: ['email_mode', 'auto_watch'], accepts: MEMBERS, baseline: () => ({ email_mode: 'immediately', auto_watch: '1' }) },
+    {
+      name: 'POST /admin/forums/:slug', url: p => `/admin/forums/${p}`, param: c.forum, fields: ['name', 'description', 'parent', 'position'], accepts: [],
+      baseline: () => ({ name: 'Algemeen', description: '', parent: '', position: '1' })
+    },
+    {
       name: 'POST /moderation/reports/:id/resolve', url: p => `/moderation/reports/${p}/resolve`, param: String(c.reportedPost),
       fields: ['resolution', 'hide', 'reason'], accepts: ['moderator'],
       baseline: () => ({ resolution: 'dismissed', hide: '', reason: 'fuzz' })
