@@ -95,7 +95,7 @@ export default async function registrationRoutes (app: FastifyInstance): Promise
     const userId = await findTokenUser(app.db, request.params.token, 'confirm_email')
     const user = userId === undefined ? undefined : await findUserById(app.db, userId)
     if (!user) throw new HttpError(400, 'account.confirm_invalid')
-    return reply.page('accounts/confirm', { title: request.i18n.t('account.confirm_title'), token: request.params.token, username: user.username })
+    return reply.page('accounts/confirm', { title: request.i18n.t('account.confirm_title'), token: request.params.token, username: user.username, form: true })
   })
 
   app.post<{ Params: { token: string } }>('/confirm/:token', {

@@ -39,6 +39,11 @@ t.test('with mail set up, signing up asks to confirm the address, and a taken ad
   t.ok(rows.every(row => row.sent_at !== null), 'the outbox marks them sent')
   t.same(smtp.received.map(mail => mail.messageId).sort(), rows.map(row => row.message_id).sort(), 'with the Message-ID written in the outbox')
 
+  // A guest who follows the link confirms with the page's button (and its form token).
+  const guestConfirms = new Visitor(app)
+  const guestPage = await guestConfirms.get(link!)
+  t.match(guestPage.body, /name="_csrf" value="[^"]+"/, 'the confirmation page carries a form token for a guest too')
+
   // Before confirming: logging in works, posting does not.
   await newcomer.login('nieuw', PASSWORD)
   const early = await newcomer.submit(`/topic/${topic.slug}`, `/topic/${topic.slug}/reply`, { body: 'Mag ik al?' })
