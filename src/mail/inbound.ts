@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import type { User } from '../db/schema.js'
 import PostalMime, { type Email } from 'postal-mime'
 import { translatorFor } from '../lib/i18n.js'
 import { checkBody, checkTitle } from '../lib/validation.js'
@@ -42,6 +43,14 @@ function hardBounceOf (raw: string): string | null {
   const recipient = /^Final-Recipient:\s*rfc822;\s*<?([^\s>]+@[^\s>]+)>?/im.exec(raw)?.[1]
   const permanent = /^Status:\s*5\.\d{1,3}\.\d{1,3}/im.test(raw)
   return recipient && permanent ? recipient : null
+}
+
+/** A mail that cannot be posted is answered: why, and the text, so nothing typed is lost. */
+async function refuseByMail (app: FastifyInstance, member: User, mail: Email, reason: string, body: string): Promise<InboundOutcome> {
+  const i18n = translatorFor(member, app.config.locale)
+  await app.db.transaction().execute(trx => app.mailer.enqueue(trx, replyRefusedMail(i18n, app.config.baseUrl, member.email, i18n.t(reason), body, mail.subject ?? '')))
+  app.mailer.wake()
+  return { status: 'refused', reason }
 }
 
 function textOf (mail: Email): string | null {
@@ -103,12 +112,7 @@ async function postReply (app: FastifyInstance, mail: Email, template: string, e
   // The key was made for this member: a mail from anyone else is not theirs to post.
   if ((mail.from?.address ?? '').toLowerCase() !== member.email.toLowerCase()) return { status: 'rejected', reason: 'the sender is not the member this address is for' }
 
-  const refuse = async (reason: string, body: string): Promise<InboundOutcome> => {
-    const i18n = translatorFor(member, app.config.locale)
-    await app.db.transaction().execute(trx => app.mailer.enqueue(trx, replyRefusedMail(i18n, app.config.baseUrl, member.email, i18n.t(reason), body, mail.subject ?? '')))
-    app.mailer.wake()
-    return { status: 'refused', reason }
-  }
+  const refuse = (reason: string, body: string): Promise<InboundOutcome> => refuseByMail(app, member, mail, reason, body)
   const text = textOf(mail)
   if (text === null) return refuse('mail_in.no_text', '')
   const body = trimReply(text)
@@ -141,12 +145,7 @@ async function startTopic (app: FastifyInstance, mail: Email, forumSlug: string)
   if (!member || member.email_confirmed_at === null) return { status: 'rejected', reason: 'the sender is not a member' }
   const forum = await findForumBySlug(app.db, forumSlug)
   if (!forum) return { status: 'rejected', reason: 'no such forum' }
-  const refuse = async (reason: string, body: string): Promise<InboundOutcome> => {
-    const i18n = translatorFor(member, app.config.locale)
-    await app.db.transaction().execute(trx => app.mailer.enqueue(trx, replyRefusedMail(i18n, app.config.baseUrl, member.email, i18n.t(reason), body, mail.subject ?? '')))
-    app.mailer.wake()
-    return { status: 'refused', reason }
-  }
+  const refuse = (reason: string, body: string): Promise<InboundOutcome> => refuseByMail(app, member, mail, reason, body)
   const text = textOf(mail)
   if (text === null) return refuse('mail_in.no_text', '')
   const body = trimReply(text)

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import nodemailer, { type Transporter } from 'nodemailer'
 import type { DB } from '../db/index.js'
+import { backgroundRounds } from '../lib/rounds.js'
 import { enqueueMail, keepUnsentMails, listDueMails, markMailFailed, markMailSent, type MailContent } from './outbox.js'
 
 declare module 'fastify' {
@@ -32,12 +33,8 @@ export default fp(async app => {
     ? nodemailer.createTransport(`${app.config.smtpUrl}${app.config.smtpUrl.includes('?') ? '&' : '?'}pool=true&maxConnections=1`)
     : null
   const messageIdHost = new URL(app.config.baseUrl).hostname
-  let round: Promise<void> | null = null
-  let again = false
   // On close, the round stops after the mail in hand; the rest waits in the outbox.
-  let closing = false
-
-  async function sendDue (): Promise<void> {
+  async function sendDue (closing: () => boolean): Promise<void> {
     if (transport === null) {
       for (const mail of await keepUnsentMails(app.db)) {
         app.log.info({ mailId: mail.id, to: mail.to_address, subject: mail.subject }, 'mail kept in the outbox: no SMTP_URL set')
@@ -47,7 +44,7 @@ export default fp(async app => {
     // Until nothing is due: a mail that failed waits for its retry time, so this ends.
     for (let due = await listDueMails(app.db, PER_ROUND); due.length > 0; due = await listDueMails(app.db, PER_ROUND)) {
       for (const mail of due) {
-        if (closing) return
+        if (closing()) return
         try {
           await transport.sendMail({
             from: app.config.mailFrom, to: mail.to_address, subject: mail.subject, text: mail.text_body, html: mail.html_body,
@@ -62,42 +59,14 @@ export default fp(async app => {
     }
   }
 
-  /** One round at a time; a wake during a round runs one more after it. */
-  function runRound (): Promise<void> {
-    if (round) {
-      again = true
-      return round
-    }
-    round = sendDue().catch(error => { app.log.error({ err: error }, 'the outbox round failed') }).finally(() => {
-      round = null
-      if (again) {
-        again = false
-        void runRound()
-      }
-    })
-    return round
-  }
+  const rounds = backgroundRounds(app, 'outbox', ROUND_EVERY_MS, sendDue)
 
   app.decorate('mailer', {
     enqueue: (trx: DB, mail: MailContent) => enqueueMail(trx, mail, messageIdHost),
     host: messageIdHost,
-    wake: () => { setImmediate(() => { void runRound() }) },
-    flush: async () => {
-      while (round) await round
-      await runRound()
-    }
+    wake: rounds.wake,
+    flush: rounds.flush
   })
 
-  let timer: NodeJS.Timeout | undefined
-  app.addHook('onListen', async () => {
-    void runRound()
-    timer = setInterval(() => { void runRound() }, ROUND_EVERY_MS)
-    timer.unref()
-  })
-  app.addHook('onClose', async () => {
-    clearInterval(timer)
-    closing = true
-    while (round) await round
-    transport?.close()
-  })
+  app.addHook('onClose', async () => { transport?.close() })
 }, { name: 'mail', dependencies: ['database'] })

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { DB } from '../db/index.js'
 import { loadOrCreateSecret } from '../models/settings.js'
+import { backgroundRounds } from '../lib/rounds.js'
 import { fanOutPost, HARD_BOUNCE_LIMIT, listPostsToFanOut, type FanOutPost } from './fan-out.js'
 import { listDueNotificationMails, markNotificationMailed, notificationMail, unsubscribeToken } from './mails.js'
 import { translator } from '../lib/i18n.js'
@@ -36,10 +37,6 @@ const BATCH = 100
 export default fp(async app => {
   const secret = await loadOrCreateSecret(app.db)
   const context = { baseUrl: app.config.baseUrl, host: app.mailer.host, secret, siteLocale: app.config.locale }
-  let round: Promise<void> | null = null
-  let again = false
-  // On close, the round stops after the item in hand; the rest waits in the database.
-  let closing = false
 
   /** With reply by mail on, answering a mail posts in the topic (see mail/inbound.ts). */
   const replyTo = (userId: number, postId: number): Record<string, string> =>
@@ -75,17 +72,18 @@ export default fp(async app => {
     }
   }
 
-  async function work (): Promise<void> {
+  // On close, the round stops after the item in hand; the rest waits in the database.
+  async function work (closing: () => boolean): Promise<void> {
     const delayMs = app.settings.mail_delay_minutes * 60_000
     for (let posts = await listPostsToFanOut(app.db, BATCH); posts.length > 0; posts = await listPostsToFanOut(app.db, BATCH)) {
       for (const post of posts) {
-        if (closing) return
+        if (closing()) return
         await fanOutPost(app.db, post, delayMs, (trx, visible) => visible ? mailingListMails(trx, post) : Promise.resolve())
       }
     }
     for (let due = await listDueNotificationMails(app.db, BATCH); due.length > 0; due = await listDueNotificationMails(app.db, BATCH)) {
       for (const item of due) {
-        if (closing) return
+        if (closing()) return
         const mail = notificationMail(item, context)
         if (mail && item.post_id !== null) Object.assign(mail.headers!, replyTo(item.user_id, item.post_id))
         await app.db.transaction().execute(async trx => {
@@ -104,28 +102,11 @@ export default fp(async app => {
     app.mailer.wake()
   }
 
-  /** One round at a time; a wake during a round runs one more after it. */
-  function runRound (): Promise<void> {
-    if (round) {
-      again = true
-      return round
-    }
-    round = work().catch(error => { app.log.error({ err: error }, 'the notification round failed') }).finally(() => {
-      round = null
-      if (again) {
-        again = false
-        void runRound()
-      }
-    })
-    return round
-  }
+  const rounds = backgroundRounds(app, 'notification', ROUND_EVERY_MS, work)
 
   app.decorate('notifier', {
-    wake: () => { setImmediate(() => { void runRound() }) },
-    flush: async () => {
-      while (round) await round
-      await runRound()
-    },
+    wake: rounds.wake,
+    flush: rounds.flush,
     secret: async () => secret,
     unsubscriber: (token: string) => {
       const userId = Number(token.split('.')[0])
@@ -133,15 +114,4 @@ export default fp(async app => {
     }
   })
 
-  let timer: NodeJS.Timeout | undefined
-  app.addHook('onListen', async () => {
-    void runRound()
-    timer = setInterval(() => { void runRound() }, ROUND_EVERY_MS)
-    timer.unref()
-  })
-  app.addHook('onClose', async () => {
-    clearInterval(timer)
-    closing = true
-    while (round) await round
-  })
 }, { name: 'notifier', dependencies: ['database', 'mail'] })
