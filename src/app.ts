@@ -24,6 +24,8 @@ import userRoutes from './routes/users.js'
 import moderationRoutes from './routes/moderation.js'
 import adminRoutes from './routes/admin.js'
 import notificationRoutes from './routes/notifications.js'
+import keepingUpRoutes from './routes/keeping-up.js'
+import feedRoutes from './routes/feeds.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -86,5 +88,7 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   await app.register(moderationRoutes)
   await app.register(adminRoutes)
   await app.register(notificationRoutes)
+  await app.register(keepingUpRoutes)
+  await app.register(feedRoutes)
   return app
 }

@@ -220,6 +220,13 @@ export interface EmailTokensTable {
   email: string | null
 }
 
+export interface TopicReadsTable {
+  user_id: number
+  topic_id: number
+  /** The highest post position the member has seen in the topic. */
+  last_position: number
+}
+
 export interface UserMutesTable {
   user_id: number
   muted_user_id: number
@@ -250,6 +257,7 @@ export interface Database {
   notifications: NotificationsTable
   inbound_mails: InboundMailsTable
   user_mutes: UserMutesTable
+  topic_reads: TopicReadsTable
 }
 
 export type User = Selectable<UsersTable>

@@ -34,6 +34,26 @@ export async function listTopicsInForum (db: DB, forumId: number, page: { offset
     .execute()
 }
 
+/** The latest active topics of every forum, as guests and members may see them. */
+export async function listLatestTopics (db: DB, page: { offset: number, limit: number }): Promise<TopicListItem[]> {
+  return listedTopics(db).orderBy('topics.last_post_at', 'desc').orderBy('topics.id', 'desc').offset(page.offset).limit(page.limit).execute()
+}
+
+export async function countListedTopics (db: DB): Promise<number> {
+  const row = await db.selectFrom('topics').select(eb => eb.fn.countAll<number>().as('n'))
+    .where('hidden', '=', 0).where('queued', '=', 0).where('visible_post_count', '>', 0).executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+/** Topics a member has opened that have visible posts past their mark, latest activity first. */
+export async function listUnreadTopics (db: DB, userId: number, page: { offset: number, limit: number }): Promise<TopicListItem[]> {
+  return listedTopics(db)
+    .innerJoin('topic_reads as r', join => join.onRef('r.topic_id', '=', 'topics.id').on('r.user_id', '=', userId))
+    .where(eb => eb.exists(eb.selectFrom('posts as p').select('p.id').whereRef('p.topic_id', '=', 'topics.id')
+      .whereRef('p.position', '>', 'r.last_position').where('p.visible_position', 'is not', null)))
+    .orderBy('topics.last_post_at', 'desc').orderBy('topics.id', 'desc').offset(page.offset).limit(page.limit).execute()
+}
+
 /** Announcements are pinned in every forum: these are the ones from other forums. */
 export async function listAnnouncementsElsewhere (db: DB, forumId: number): Promise<TopicListItem[]> {
   return listedTopics(db)

@@ -9,6 +9,7 @@ import type { Forum } from '../db/schema.js'
 import { preparePost, refusalStatus, writePost } from './posting.js'
 import { findWatchLevel, FORUM_LEVELS, watchIfUnset } from '../models/watches.js'
 import { topicPageUrl } from './topics.js'
+import { withUnread } from './keeping-up.js'
 
 interface SlugPage { slug: string, n?: string }
 interface TopicForm { title?: string, body?: string }
@@ -23,7 +24,7 @@ function findInTree (forums: ForumSummary[], id: number): ForumSummary | undefin
 
 export default async function forumRoutes (app: FastifyInstance): Promise<void> {
   app.get('/', async (_request, reply) => {
-    return reply.page('forums/index', { forums: await listForumTree(app.db) })
+    return reply.page('forums/index', { forums: await listForumTree(app.db), feed: { href: '/feed', title: 'Atom' } })
   })
 
   async function showForum (request: FastifyRequest<{ Params: SlugPage }>, reply: FastifyReply): Promise<FastifyReply> {
@@ -39,9 +40,10 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
       title: forum.name,
       forum,
       breadcrumbs: forumPath(forums, forum.id).slice(0, -1),
+      feed: { href: `/forum/${forum.slug}/feed`, title: forum.name },
       subforums: findInTree(await listForumTree(app.db), forum.id)?.subforums ?? [],
-      announcements: page.number === 1 ? await listAnnouncementsElsewhere(app.db, forum.id) : [],
-      topics,
+      announcements: await withUnread(app.db, request.viewer, page.number === 1 ? await listAnnouncementsElsewhere(app.db, forum.id) : []),
+      topics: await withUnread(app.db, request.viewer, topics),
       page,
       pageLinks: page.pageCount > 1 ? pageLinks(page, n => n === 1 ? `/forum/${forum.slug}` : `/forum/${forum.slug}/page/${n}`) : [],
       canStartTopic: can(request.viewer, { do: 'topic.create' }).ok,

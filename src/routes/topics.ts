@@ -7,6 +7,7 @@ import { findRenamedTopicSlug, findTopicBySlug, type TopicWithForum } from '../m
 import { createReply, listPostsInTopic, listQueuedPostsByAuthor } from '../models/posts.js'
 import { listTopicNotices } from '../models/moderation.js'
 import { markPostsRead } from '../models/notifications.js'
+import { markTopicRead } from '../models/reads.js'
 import { findWatchLevel, TOPIC_LEVELS, watchIfUnset } from '../models/watches.js'
 import { topicNotices } from './topic-notices.js'
 import { forumPath, listForumsFlat } from '../models/forums.js'
@@ -60,7 +61,10 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
     if (!page) throw notFound()
     const posts = await listPostsInTopic(app.db, topic.id, { first: page.first, last: page.last, everything })
     // Seeing the posts reads their notifications, and a mail still waiting about them is not sent.
-    if (viewer !== null) await markPostsRead(app.db, viewer.id, posts.map(post => post.id))
+    if (viewer !== null && posts.length > 0) {
+      await markPostsRead(app.db, viewer.id, posts.map(post => post.id))
+      await markTopicRead(app.db, viewer.id, topic.id, Math.max(...posts.map(post => post.position)))
+    }
     const ownQueued = viewer !== null && !everything && page.number === page.pageCount
       ? await listQueuedPostsByAuthor(app.db, topic.id, viewer.id)
       : []
@@ -83,6 +87,7 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
       replyRefusal: !replyDecision.ok && viewer !== null ? replyDecision.reason : null,
       loginUrl: `/login?next=${encodeURIComponent(request.url)}`,
       breadcrumbs: forumPath(forums, topic.forum_id),
+      feed: topic.hidden || topic.queued ? null : { href: `/topic/${topic.slug}/feed`, title: topic.title },
       notices: topicNotices(request.i18n, topic.id, topic.locked === 1, await listTopicNotices(app.db, topic.id), forums),
       moderator: everything ? { forums } : null,
       values: form.values ?? {},

@@ -1,0 +1,40 @@
+import { sql } from 'kysely'
+import type { DB } from '../db/index.js'
+
+/** One small write per page view: the member has seen the topic up to `position` (never moves back). */
+export async function markTopicRead (db: DB, userId: number, topicId: number, position: number): Promise<void> {
+  await db.insertInto('topic_reads').values({ user_id: userId, topic_id: topicId, last_position: position })
+    .onConflict(oc => oc.columns(['user_id', 'topic_id']).doUpdateSet({ last_position: sql`max(last_position, excluded.last_position)` }))
+    .execute()
+}
+
+/** Every topic of a forum read up to its last post. */
+export async function markForumRead (db: DB, userId: number, forumId: number): Promise<void> {
+  await sql`insert into topic_reads (user_id, topic_id, last_position)
+    select ${userId}, id, post_count from topics where forum_id = ${forumId}
+    on conflict (user_id, topic_id) do update set last_position = max(last_position, excluded.last_position)`.execute(db)
+}
+
+/**
+ * Unread posts per topic for a member: visible posts past their mark. A topic they never
+ * opened counts as unread only when it was active after they joined.
+ */
+export async function unreadCounts (db: DB, user: { id: number, created_at: number }, topicIds: number[]): Promise<Map<number, number>> {
+  if (topicIds.length === 0) return new Map()
+  const rows = await db.selectFrom('topics')
+    .leftJoin('topic_reads as r', join => join.onRef('r.topic_id', '=', 'topics.id').on('r.user_id', '=', user.id))
+    .select(eb => ['topics.id', eb.selectFrom('posts').select(eb2 => eb2.fn.countAll<number>().as('n'))
+      .whereRef('posts.topic_id', '=', 'topics.id').where('posts.visible_position', 'is not', null)
+      .where(eb2 => eb2('posts.position', '>', eb2.fn.coalesce('r.last_position', sql<number>`0`)))
+      .where(eb2 => eb2.or([eb2('r.last_position', 'is not', null), eb2('posts.created_at', '>', user.created_at)])).as('unread')])
+    .where('topics.id', 'in', topicIds).execute()
+  return new Map(rows.map(row => [row.id, Number(row.unread ?? 0)]).filter(([, n]) => n > 0) as Array<[number, number]>)
+}
+
+/** The first post a member has not seen in a topic (visible to members), or undefined when they saw them all. */
+export async function firstUnreadPost (db: DB, userId: number, topicId: number): Promise<{ id: number, visible_position: number } | undefined> {
+  const mark = await db.selectFrom('topic_reads').select('last_position').where('user_id', '=', userId).where('topic_id', '=', topicId).executeTakeFirst()
+  return db.selectFrom('posts').select(['id', 'visible_position as visible_position']).where('topic_id', '=', topicId)
+    .where('position', '>', mark?.last_position ?? 0).where('visible_position', 'is not', null)
+    .orderBy('position').limit(1).executeTakeFirst() as Promise<{ id: number, visible_position: number } | undefined>
+}
