@@ -26,6 +26,7 @@ import adminRoutes from './routes/admin.js'
 import notificationRoutes from './routes/notifications.js'
 import keepingUpRoutes from './routes/keeping-up.js'
 import feedRoutes from './routes/feeds.js'
+import searchRoutes from './routes/search.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -90,5 +91,6 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   await app.register(notificationRoutes)
   await app.register(keepingUpRoutes)
   await app.register(feedRoutes)
+  await app.register(searchRoutes)
   return app
 }

@@ -41,7 +41,7 @@ function check (error: string | null): void {
 
 async function withDatabase<T> (run: (open: OpenDatabase) => Promise<T>): Promise<T> {
   const config = loadConfig()
-  const open = openDatabase(databaseFile(config), { synchronous: config.synchronous })
+  const open = openDatabase(databaseFile(config), { synchronous: config.synchronous, locale: config.locale })
   try {
     await migrateToLatest(open.db)
     return await run(open)

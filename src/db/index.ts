@@ -3,6 +3,8 @@ import path from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, SqliteDialect } from 'kysely'
 import type { Database } from './schema.js'
+import type { Locale } from '../config.js'
+import { indexText } from '../search/text.js'
 
 export type DB = Kysely<Database>
 
@@ -24,7 +26,7 @@ export function isSqliteVersionAtLeast (actual: string, minimum: string): boolea
   return true
 }
 
-export function openDatabase (file: string, options: { synchronous?: 'FULL' | 'NORMAL' } = {}): OpenDatabase {
+export function openDatabase (file: string, options: { synchronous?: 'FULL' | 'NORMAL', locale?: Locale } = {}): OpenDatabase {
   fs.mkdirSync(path.dirname(file), { recursive: true })
   const sqlite = new SQLite(file)
   const version = (sqlite.prepare('select sqlite_version() as v').get() as { v: string }).v
@@ -36,6 +38,9 @@ export function openDatabase (file: string, options: { synchronous?: 'FULL' | 'N
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`)
+  // The search index's triggers call this, so the index follows every write in its own transaction.
+  const locale = options.locale ?? 'nl'
+  sqlite.function('kring_index_text', { deterministic: true }, (text: unknown) => indexText(typeof text === 'string' ? text : '', locale))
   // One connection: Kysely's SQLite driver serialises every query and transaction on it,
   // so there is exactly one writer.
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })

@@ -15,7 +15,7 @@ declare module 'fastify' {
 
 /** Opens and migrates the SQLite database; closes it, after a WAL checkpoint, when the app closes. */
 export default fp(async app => {
-  const { db, sqlite } = openDatabase(databaseFile(app.config), { synchronous: app.config.synchronous })
+  const { db, sqlite } = openDatabase(databaseFile(app.config), { synchronous: app.config.synchronous, locale: app.config.locale })
   try {
     await migrateToLatest(db)
   } catch (error) {

@@ -1,0 +1,81 @@
+import type { Locale } from '../config.js'
+import { fold, stem, words } from './text.js'
+
+/** A search as typed, understood: an FTS5 expression that can never be a syntax error, the filters, and what to highlight. */
+export interface ParsedQuery {
+  /** null: nothing to look for (no positive word). */
+  match: string | null
+  author: string | null
+  forum: string | null
+  titleOnly: boolean
+  before: number | null
+  after: number | null
+  /** Stems and prefixes to mark in snippets. */
+  highlight: { stems: string[], prefixes: string[] }
+}
+
+const MAX_QUERY = 500
+const MAX_TERMS = 20
+/** Shorter prefixes would match half the index. */
+const MIN_PREFIX = 2
+
+/** "2026-01-31" → that day's start (UTC); null when not a real date. */
+function day (text: string): number | null {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return null
+  const ms = Date.parse(`${text}T00:00:00Z`)
+  return Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== text ? null : ms
+}
+
+/**
+ * Understands `"een zin"`, `woo*`, `-woord`, `@naam`, `in:forum-slug`, `in:titel`,
+ * `voor:2026-01-31`, `na:2026-01-01`. Every word becomes a quoted FTS5 string of letters and
+ * digits only, so nothing typed (quotes, brackets, NEAR, `*`, `col:`) reaches FTS5 as syntax.
+ */
+export function parseQuery (typed: string, locale: Locale): ParsedQuery {
+  const parsed: ParsedQuery = { match: null, author: null, forum: null, titleOnly: false, before: null, after: null, highlight: { stems: [], prefixes: [] } }
+  const text = typed.slice(0, MAX_QUERY)
+  const positive: string[] = []
+  const negative: string[] = []
+  const quote = (items: string[]): string => `"${items.join(' ')}"`
+  for (const [, phrase, token] of text.matchAll(/"([^"]*)"?|(\S+)/g)) {
+    if (positive.length + negative.length >= MAX_TERMS) break
+    if (phrase !== undefined) {
+      const stems = words(phrase).map(word => stem(word, locale))
+      if (stems.length > 0) positive.push(quote(stems))
+      parsed.highlight.stems.push(...stems)
+      continue
+    }
+    const lower = token.toLowerCase()
+    if (lower.startsWith('@') && lower.length > 1) { parsed.author = token.slice(1); continue }
+    if (lower === 'in:titel' || lower === 'in:title' || lower === 'in:rubrik') { parsed.titleOnly = true; continue }
+    if (lower.startsWith('in:') && /^in:[a-z0-9-]{1,100}$/.test(lower)) { parsed.forum = lower.slice(3); continue }
+    const date = /^(voor|before|före|na|after|efter):(.*)$/.exec(lower)
+    if (date) {
+      const ms = day(date[2])
+      if (ms !== null) {
+        if (['voor', 'before', 'före'].includes(date[1])) parsed.before = ms
+        else parsed.after = ms + 24 * 3600_000
+      }
+      continue
+    }
+    const negated = token.startsWith('-') && token.length > 1
+    const prefix = token.endsWith('*')
+    const found = words(negated ? token.slice(1) : token)
+    if (found.length === 0) continue
+    if (prefix && found.length === 1) {
+      const start = fold(found[0])
+      if (start.length < MIN_PREFIX) continue
+      ;(negated ? negative : positive).push(`"${start}"*`)
+      if (!negated) parsed.highlight.prefixes.push(start)
+      continue
+    }
+    const stems = found.map(word => stem(word, locale))
+    ;(negated ? negative : positive).push(stems.length === 1 ? quote(stems) : quote(stems))
+    if (!negated) parsed.highlight.stems.push(...stems)
+  }
+  if (positive.length > 0) {
+    const scope = parsed.titleOnly ? 'title : ' : ''
+    parsed.match = negative.reduce((expression, term) => `(${expression}) NOT ${term}`, `${scope}(${positive.join(' ')})`)
+  }
+  return parsed
+}

@@ -1,0 +1,40 @@
+import { stemmer as dutch } from '@orama/stemmers/dutch'
+import { stemmer as english } from '@orama/stemmers/english'
+import { stemmer as swedish } from '@orama/stemmers/swedish'
+import type { Locale } from '../config.js'
+
+/**
+ * Text as the search index holds it: case and diacritics folded ("één" → "een", "café" →
+ * "cafe"), cut into words, each stemmed in the forum's language (Snowball, via
+ * @orama/stemmers), so "innovaties" and "innovatie" are one word. The index and the query
+ * go through the same function.
+ */
+
+const STEMMERS: Record<Locale, (word: string) => string> = {
+  // Snowball's Dutch stemmer keeps the plural -s of words in -ie ("innovaties"); drop it first.
+  nl: word => dutch(word.length > 5 && word.endsWith('ies') ? word.slice(0, -1) : word),
+  en: english,
+  sv: swedish
+}
+
+export function fold (text: string): string {
+  return text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase()
+}
+
+const WORD = /[\p{L}\p{N}]+/gu
+/** Words longer than this are not words (hashes, base64): they are left out of index and query alike. */
+const LONGEST_WORD = 40
+
+/** A single letter (the s of "cao's") is not worth a place in the index. */
+export function words (text: string): string[] {
+  return (fold(text).match(WORD) ?? []).filter(word => word.length >= 2 && word.length <= LONGEST_WORD)
+}
+
+export function stem (word: string, locale: Locale): string {
+  return STEMMERS[locale](word)
+}
+
+/** What goes into the index for a title or a post body. */
+export function indexText (text: string, locale: Locale): string {
+  return words(text).map(word => stem(word, locale)).join(' ')
+}

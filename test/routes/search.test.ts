@@ -1,0 +1,122 @@
+import t, { type Test } from 'tap'
+import type { FastifyInstance } from 'fastify'
+import { allTextOfClass, buildTestApp, loggedIn, textOfClass, Visitor } from '../helper.js'
+import { makeForum, makeMember } from '../factories.js'
+import { createTopic } from '../../src/models/topics.js'
+import { createReply } from '../../src/models/posts.js'
+import type { Locale } from '../../src/config.js'
+
+async function post (app: FastifyInstance, forumId: number, authorId: number, title: string, body: string, now = Date.now() - 3600_000) {
+  return createTopic(app.db, { forumId, authorId, title, bodyMd: body, bodyHtml: `<p>${body}</p>`, now })
+}
+
+const titles = async (app: FastifyInstance, q: string, visitor: Visitor = new Visitor(app)): Promise<string[]> => {
+  const page = await visitor.get(`/search?${new URLSearchParams({ q })}`)
+  if (page.statusCode !== 200) throw new Error(`search "${q}" answered ${page.statusCode}`)
+  return allTextOfClass(page.body, 'search-title')
+}
+
+async function setup (t: Test, locale: Locale = 'nl') {
+  const app = await buildTestApp(t, { locale })
+  const forum = await makeForum(app)
+  const noord = await makeForum(app, 'Regio Noord')
+  const jan = await makeMember(app, 'jan')
+  const els = await makeMember(app, 'els')
+  return { app, forum, noord, jan, els }
+}
+
+t.test('Dutch: inflections, diacritics, phrases, prefixes, exclusion and every filter', async t => {
+  const { app, forum, noord, jan, els } = await setup(t)
+  await post(app, forum.id, jan.id, 'Innovatie in de bibliotheek', 'Eén idee: de cao\'s vergelijken voor thuiswerken.', Date.parse('2025-06-01T10:00:00Z'))
+  await post(app, noord.id, els.id, 'Verzuim en de Wet verbetering poortwachter', 'Hoe pakken jullie het re-integratieverslag aan?', Date.parse('2026-02-01T10:00:00Z'))
+  await post(app, forum.id, els.id, 'Roosters', 'Wij werken met een jaarrooster en een café-overleg.', Date.parse('2026-03-01T10:00:00Z'))
+
+  t.same(await titles(app, 'innovaties'), ['Innovatie in de bibliotheek'], 'innovaties finds innovatie')
+  t.same(await titles(app, 'een idee'), ['Innovatie in de bibliotheek'], 'een finds één')
+  t.same(await titles(app, 'cao'), ['Innovatie in de bibliotheek'], 'cao finds cao\'s')
+  t.same(await titles(app, 'bibliotheken'), ['Innovatie in de bibliotheek'], 'a plural finds the singular in a title')
+  t.same(await titles(app, 'cafe'), ['Roosters'], 'cafe finds café')
+  t.same(await titles(app, '"wet verbetering poortwachter"'), ['Verzuim en de Wet verbetering poortwachter'], 'a phrase')
+  t.same(await titles(app, '"poortwachter wet"'), [], 'a phrase in another order is not that phrase')
+  t.same(await titles(app, 'poortw*'), ['Verzuim en de Wet verbetering poortwachter'], 'a prefix')
+  t.same(await titles(app, 'een -jaarrooster'), ['Innovatie in de bibliotheek'], 'exclusion')
+  t.same(await titles(app, 'werken @els'), ['Roosters'], '@name')
+  t.same(await titles(app, 'verzuim in:regio-noord'), ['Verzuim en de Wet verbetering poortwachter'], 'in:forum')
+  t.same(await titles(app, 'verzuim in:algemeen'), [], 'in another forum: nothing')
+  t.same(await titles(app, 'roosters in:titel'), ['Roosters'], 'in:titel')
+  t.same(await titles(app, 'jaarrooster in:titel'), [], 'in:titel leaves bodies out')
+  t.same((await titles(app, 'de voor:2026-01-01')).sort(), ['Innovatie in de bibliotheek'], 'voor:')
+  t.same((await titles(app, 'een na:2026-02-15')).sort(), ['Roosters'], 'na:')
+
+  const page = await new Visitor(app).get('/search?q=idee')
+  t.equal(textOfClass(page.body, 'search-count')?.split(' · ')[0], '1 resultaat', 'the count in words')
+  t.match(page.body, '<mark>idee</mark>', 'the found word is marked in the snippet')
+  t.match(page.body, /<a class="search-title" href="\/post\/\d+">/, 'each result links to its post')
+  t.equal((await titles(app, 'een')).length, 2)
+  const latest = allTextOfClass((await new Visitor(app).get('/search?q=een&order=latest')).body, 'search-title')
+  t.same(latest, ['Roosters', 'Innovatie in de bibliotheek'], 'newest first')
+  t.match((await new Visitor(app).get('/search?q=geenenkelresultaat')).body, 'Niets gevonden.')
+  t.match((await new Visitor(app).get('/')).body, 'action="/search"', 'a search box on every page')
+})
+
+t.test('Swedish and English stemming', async t => {
+  const sv = await setup(t, 'sv')
+  await post(sv.app, sv.forum.id, sv.jan.id, 'Bibliotekarie söker nätverk', 'Åtgärder för fler läsare.')
+  t.same(await titles(sv.app, 'bibliotekarier'), ['Bibliotekarie söker nätverk'], 'bibliotekarier finds bibliotekarie')
+  t.same(await titles(sv.app, 'atgard'), ['Bibliotekarie söker nätverk'], 'å ä ö folded')
+  const en = await setup(t, 'en')
+  await post(en.app, en.forum.id, en.jan.id, 'Public libraries', 'Running a library for everyone.')
+  t.same(await titles(en.app, 'library run'), ['Public libraries'], 'library and running by their stems')
+})
+
+t.test('only what the reader may read: hidden, queued, moved and split posts come and go', async t => {
+  const { app, forum, noord, jan, els } = await setup(t)
+  await makeMember(app, 'mod', 'moderator')
+  const { topic, post: first } = await post(app, forum.id, jan.id, 'Pensioenregeling', 'De pensioenregeling verandert.')
+  const reply = await createReply(app.db, { topicId: topic.id, authorId: els.id, bodyMd: 'Vraag over pensioen bij deeltijd.', bodyHtml: '<p>x</p>' })
+  const mod = await loggedIn(app, 'mod')
+  const member = await loggedIn(app, 'jan')
+  t.equal((await titles(app, 'pensioen*')).length, 2)
+  await mod.submit(`/topic/${topic.slug}`, `/post/${reply.id}/moderate`, { action: 'hide' })
+  t.equal((await titles(app, 'pensioen*', member)).length, 1, 'a hidden post is gone for members')
+  t.match(textOfClass((await member.get('/search?q=deeltijd')).body, 'empty'), 'Niets gevonden.', 'also from the count')
+  t.equal((await titles(app, 'deeltijd', mod)).length, 1, 'a moderator still finds it')
+  await mod.submit(`/topic/${topic.slug}`, `/post/${reply.id}/moderate`, { action: 'unhide' })
+  t.equal((await titles(app, 'deeltijd')).length, 1, 'restored: found again')
+  await mod.submit(`/topic/${topic.slug}`, `/topic/${topic.slug}/moderate`, { action: 'hide' })
+  t.same(await titles(app, 'pensioen*'), [], 'a hidden topic is gone')
+  await mod.submit(`/topic/${topic.slug}`, `/topic/${topic.slug}/moderate`, { action: 'unhide' })
+  await mod.submit(`/topic/${topic.slug}`, `/topic/${topic.slug}/moderate`, { action: 'move', forum: noord.slug })
+  t.equal((await titles(app, 'pensioen* in:regio-noord')).length, 2, 'moved: found in its new forum')
+  await mod.submit(`/post/${first.id}/edit`, `/post/${first.id}/edit`, { title: 'Pensioen en deeltijd', body: 'Nieuwe tekst over de AOW.' })
+  t.same(await titles(app, 'aow'), ['Pensioen en deeltijd'], 'an edit is found by its new words, under the new title')
+  t.same(await titles(app, 'verandert'), [], 'and not by the old ones')
+  const queued = await createReply(app.db, { topicId: topic.id, authorId: els.id, bodyMd: 'Wachtend bericht over lijfrente.', bodyHtml: '<p>x</p>', queued: true })
+  t.same(await titles(app, 'lijfrente', member), [], 'a queued post is not found')
+  await mod.submit('/moderation/queue', `/post/${queued.id}/moderate`, { action: 'approve' })
+  t.equal((await titles(app, 'lijfrente', member)).length, 1, 'approved: found')
+})
+
+t.test('whatever is typed, the page answers 200, and snippets are safe', async t => {
+  const { app, forum, jan } = await setup(t)
+  await post(app, forum.id, jan.id, 'Escaping <b>test</b>', 'Een <script>alert(1)</script> tekst met "quotes" & ampersand over verlof.')
+  const hostile = ['"', '""', '"""', '(', ')', '()', '*', '**', '* *', 'a*', '-', '--', '-verlof', 'NOT', 'AND', 'OR', 'NEAR', 'NEAR(verlof tekst)',
+    'verlof NEAR/2 tekst', 'col:verlof', 'title:verlof', 'body:x', '{title}: verlof', '^verlof', 'verlof^', '+verlof', 'verlof OR', 'OR verlof', '"verlof',
+    'verlof"', "'", "';--", 'drop table posts', '%', '_', '\\', '\u0000', '\uD800', '\uDC00x', '😀', 'ü'.repeat(300), 'x'.repeat(2000),
+    'verlof '.repeat(100), '@', '@@', 'in:', 'in:titel', 'in:../etc', 'voor:', 'voor:2026-13-45', 'na:abc', '<script>', '&amp;', '\r\n', '\t', ' ', '#', 'a"b"c',
+    '(verlof', 'verlof)', '[verlof]', '{verlof}', 'verlof:', ':verlof', 'MATCH', "posts_fts MATCH 'x'"]
+  t.ok(hostile.length >= 50, `${hostile.length} hostile queries`)
+  for (const q of hostile) {
+    // A lone surrogate cannot be encoded: send the bytes a browser might, invalid UTF-8 and all.
+    const encoded = /[\uD800-\uDFFF]/.test(q) ? q.replace(/[\uD800-\uDFFF]/g, '%ED%A0%80').replace(/[^%\w]/g, c => encodeURIComponent(c)) : encodeURIComponent(q)
+    const response = await new Visitor(app).get(`/search?q=${encoded}`)
+    if (response.statusCode !== 200) t.fail(`${JSON.stringify(q).slice(0, 40)} answered ${response.statusCode}`)
+  }
+  t.pass('all answered 200')
+  const page = await new Visitor(app).get('/search?q=verlof')
+  const result = /<li class="search-result">[\s\S]*?<\/li>/.exec(page.body)![0]
+  t.notMatch(result, '<script>', 'no live markup from the post')
+  t.notMatch(result, '<b>', 'nor from the title')
+  t.match(result, '&#60;script', 'it is escaped')
+  t.match(result, '<mark>verlof</mark>')
+})
