@@ -12,6 +12,8 @@ import { createForum, ForumError } from './models/forums.js'
 import { createUser, findUserByUsername, isEmailTaken, isUsernameTaken, ROLES, setUserRole } from './models/users.js'
 import { translator } from './lib/i18n.js'
 import { MAX_INBOUND_BYTES } from './mail/reply-keys.js'
+import { fillBulkDemo } from './demo-bulk.js'
+import { randomBytes } from 'node:crypto'
 
 const USAGE = `Usage: kring <command>
 
@@ -20,6 +22,8 @@ const USAGE = `Usage: kring <command>
   forum add --name N [--slug S] [--parent SLUG] [--description D]
   backup FILE          a consistent copy of the database, safe while the forum runs
   migrate              bring the database schema up to date
+  demo --posts N [--topics M] [--members K]
+                       fill the database with a large realistic Dutch forum (for trying Kring at size)
   mail-in              take in one mail (RFC 5322) on standard input, for an MTA's pipe:
                        a reply by mail posts in its topic (MAIL_REPLY_ADDRESS)
 
@@ -111,6 +115,33 @@ async function migrate (): Promise<string> {
   return withDatabase(async () => 'The database is up to date')
 }
 
+async function demo (args: string[]): Promise<string> {
+  const { values } = parseArgs({ args, options: { posts: { type: 'string' }, topics: { type: 'string' }, members: { type: 'string' } }, strict: true })
+  const count = (text: string | undefined, fallback: number, name: string): number => {
+    if (text === undefined) return fallback
+    if (!/^\d{1,8}$/.test(text) || Number(text) < 1) throw new UsageError(`--${name} needs a positive whole number`)
+    return Number(text)
+  }
+  const posts = count(values.posts, 0, 'posts')
+  if (posts === 0) throw new UsageError('demo needs --posts N')
+  const topics = Math.min(posts, count(values.topics, Math.max(1, Math.round(posts / 20)), 'topics'))
+  const members = count(values.members, Math.min(5000, Math.max(10, Math.round(posts / 200))), 'members')
+  const started = Date.now()
+  return withDatabase(async ({ sqlite }) => {
+    const hash = await hashPassword(randomBytes(18).toString('base64url'), 10)
+    const { firstTopicSlug } = fillBulkDemo(sqlite, {
+      posts, topics, members,
+      progress: (done, total) => {
+        const width = 30
+        const filled = Math.round(width * done / total)
+        process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done.toLocaleString('en')} / ${total.toLocaleString('en')} posts`)
+      }
+    }, hash)
+    process.stderr.write('\n')
+    return `Made ${posts} posts in ${topics} topics by ${members} members in ${((Date.now() - started) / 1000).toFixed(1)} s (first topic: /topic/${firstTopicSlug})`
+  })
+}
+
 /** Exit codes an MTA understands (sysexits.h): the mail is bad, the address unknown, or reply by mail is off. */
 const EX_DATAERR = 65
 const EX_NOUSER = 67
@@ -146,6 +177,7 @@ export async function runCli (argv: string[]): Promise<string> {
   if (command === 'backup') return backup(argv.slice(1))
   if (command === 'migrate' && argv.length === 1) return migrate()
   if (command === 'mail-in' && argv.length === 1) return mailIn()
+  if (command === 'demo') return demo(argv.slice(1))
   if (command === undefined || command === 'help' || command === '--help') return USAGE
   throw new UsageError(`Unknown command "${argv.join(' ')}"\n\n${USAGE}`)
 }
