@@ -67,6 +67,7 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   })
 
   await app.register(database)
+  // Work outside request → response: rendering posts off the event loop, the outbox, notifications, mail in.
   await app.register(render, { timeLimitMs: config.renderTimeLimitMs })
   await app.register(mail)
   await app.register(notifier)
