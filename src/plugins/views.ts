@@ -98,7 +98,8 @@ export default fp(async app => {
   app.decorateRequest('moderationWork', null)
   app.decorateRequest('unreadNotifications', 0)
   app.addHook('preHandler', async request => {
-    if (request.method !== 'GET' || request.viewer === null) return
+    // Pages only: static files and feeds need no counts.
+    if (request.method !== 'GET' || request.viewer === null || request.url.startsWith('/static/') || request.url.endsWith('/feed')) return
     request.unreadNotifications = await countUnreadNotifications(app.db, request.viewer.id)
     if (hasRole(request.viewer, 'moderator')) request.moderationWork = await countModerationWork(app.db, moderatedForumIds(request.viewer))
   })
