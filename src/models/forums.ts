@@ -72,11 +72,13 @@ export function forumPath (forums: ForumChoice[], forumId: number): ForumChoice[
   return path
 }
 
-/** Every forum in tree order with its depth, for lists to choose from. */
+/** Every forum in tree order with its depth, for lists to choose from, breadcrumbs and names: one small query, no joins. */
 export async function listForumsFlat (db: DB): Promise<ForumChoice[]> {
-  const flatten = (forums: ForumSummary[], depth: number): ForumChoice[] =>
-    forums.flatMap(f => [{ id: f.id, slug: f.slug, name: f.name, depth, parent_id: f.parent_id }, ...flatten(f.subforums, depth + 1)])
-  return flatten(await listForumTree(db), 0)
+  const rows = await db.selectFrom('forums').select(['id', 'slug', 'name', 'parent_id']).orderBy('position').orderBy('name').execute()
+  const children = (parentId: number | null, depth: number): ForumChoice[] => rows
+    .filter(row => row.parent_id === parentId)
+    .flatMap(row => [{ ...row, depth }, ...(depth < 50 ? children(row.id, depth + 1) : [])])
+  return children(null, 0)
 }
 
 export async function findForumBySlug (db: DB, slug: string): Promise<Forum | undefined> {
