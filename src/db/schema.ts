@@ -82,6 +82,8 @@ export interface TopicsTable {
   queued: Generated<number>
   hidden_by: number | null
   hidden_reason: string | null
+  /** Readers are told of moderation here (see listTopicNotices). */
+  has_notices: Generated<number>
 }
 
 export interface PostsTable {

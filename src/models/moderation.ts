@@ -19,6 +19,9 @@ export interface Act {
   now?: number
 }
 
+/** Acts that readers of a topic are told of (see listTopicNotices). */
+const NOTICED_ACTS = ['topic.lock', 'topic.unlock', 'topic.move', 'topic.split', 'topic.merge']
+
 export async function logAct (trx: DB, act: Act): Promise<void> {
   await trx.insertInto('moderation_log').values({
     moderator_id: act.moderatorId,
@@ -33,6 +36,8 @@ export async function logAct (trx: DB, act: Act): Promise<void> {
     post_count: act.postCount ?? null,
     created_at: act.now ?? Date.now()
   }).execute()
+  const topics = [act.topicId, act.otherTopicId].filter((id): id is number => typeof id === 'number')
+  if (NOTICED_ACTS.includes(act.action) && topics.length > 0) await trx.updateTable('topics').set({ has_notices: 1 }).where('id', 'in', topics).execute()
 }
 
 export interface LogEntry {
@@ -69,7 +74,7 @@ function logEntries (db: DB) {
 export async function listTopicNotices (db: DB, topicId: number): Promise<LogEntry[]> {
   return logEntries(db)
     .where(eb => eb.or([
-      eb.and([eb('log.topic_id', '=', topicId), eb('log.action', 'in', ['topic.lock', 'topic.unlock', 'topic.move', 'topic.split', 'topic.merge'])]),
+      eb.and([eb('log.topic_id', '=', topicId), eb('log.action', 'in', NOTICED_ACTS)]),
       eb.and([eb('log.other_topic_id', '=', topicId), eb('log.action', 'in', ['topic.split', 'topic.merge'])])
     ]))
     .orderBy('log.created_at').orderBy('log.id').limit(200).execute()

@@ -5,6 +5,7 @@ import { slugify, uniqueSlug } from '../lib/slugs.js'
 export interface TopicWithForum extends Topic {
   forum_slug: string
   forum_name: string
+  forum_parent_id: number | null
 }
 
 export interface TopicListItem extends Topic {
@@ -67,7 +68,7 @@ export async function findTopicBySlug (db: DB, slug: string): Promise<TopicWithF
   return db.selectFrom('topics')
     .innerJoin('forums', 'forums.id', 'topics.forum_id')
     .selectAll('topics')
-    .select(['forums.slug as forum_slug', 'forums.name as forum_name'])
+    .select(['forums.slug as forum_slug', 'forums.name as forum_name', 'forums.parent_id as forum_parent_id'])
     .where('topics.slug', '=', slug)
     .executeTakeFirst()
 }

@@ -69,7 +69,8 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
       ? await listQueuedPostsByAuthor(app.db, topic.id, viewer.id)
       : []
     const replyDecision = can(viewer, { do: 'topic.reply', topic })
-    const forums = await listForumsFlat(app.db)
+    // Most topics are in a top-level forum and were never closed or moved: then neither list is read.
+    const forums = everything || topic.forum_parent_id !== null || topic.has_notices ? await listForumsFlat(app.db) : []
     return reply.page('topics/show', {
       title: topic.title,
       topic,
@@ -86,9 +87,9 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
       watch: viewer === null ? null : { level: await findWatchLevel(app.db, viewer.id, { topicId: topic.id }), levels: TOPIC_LEVELS },
       replyRefusal: !replyDecision.ok && viewer !== null ? replyDecision.reason : null,
       loginUrl: `/login?next=${encodeURIComponent(request.url)}`,
-      breadcrumbs: forumPath(forums, topic.forum_id),
+      breadcrumbs: topic.forum_parent_id === null ? [{ slug: topic.forum_slug, name: topic.forum_name }] : forumPath(forums, topic.forum_id),
       feed: topic.hidden || topic.queued ? null : { href: `/topic/${topic.slug}/feed`, title: topic.title },
-      notices: topicNotices(request.i18n, topic.id, topic.locked === 1, await listTopicNotices(app.db, topic.id), forums),
+      notices: topic.has_notices ? topicNotices(request.i18n, topic.id, topic.locked === 1, await listTopicNotices(app.db, topic.id), forums) : [],
       moderator: everything ? { forums } : null,
       values: form.values ?? {},
       errors: form.errors
