@@ -92,16 +92,21 @@ export default fp(async app => {
 
   const secure = app.config.baseUrl.startsWith('https:')
   app.decorateRequest('i18n', { getter () { return i18n } })
-  app.addHook('onRequest', async request => {
+  // Callback hooks: a guest's request pays no promise for them.
+  app.addHook('onRequest', (request, _reply, done) => {
     if (request.viewer?.locale) Object.defineProperty(request, 'i18n', { value: translator(request.viewer.locale) })
+    done()
   })
   app.decorateRequest('moderationWork', null)
   app.decorateRequest('unreadNotifications', 0)
-  app.addHook('preHandler', async request => {
+  app.addHook('preHandler', (request, _reply, done) => {
     // Pages only: static files and feeds need no counts.
-    if (request.method !== 'GET' || request.viewer === null || request.url.startsWith('/static/') || request.url.endsWith('/feed')) return
-    request.unreadNotifications = await countUnreadNotifications(app.db, request.viewer.id)
-    if (hasRole(request.viewer, 'moderator')) request.moderationWork = await countModerationWork(app.db, moderatedForumIds(request.viewer))
+    const viewer = request.viewer
+    if (request.method !== 'GET' || viewer === null || request.url.startsWith('/static/') || request.url.endsWith('/feed')) return done()
+    void (async () => {
+      request.unreadNotifications = await countUnreadNotifications(app.db, viewer.id)
+      if (hasRole(viewer, 'moderator')) request.moderationWork = await countModerationWork(app.db, moderatedForumIds(viewer))
+    })().then(() => done(), done)
   })
 
   // The message after a form travels in a signed cookie across the 303 and is shown once.

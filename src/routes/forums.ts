@@ -35,7 +35,8 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
     const page = paginate(pageNumber, perPage, forum.topic_count)
     if (!page) throw notFound()
     const topics = await listTopicsInForum(app.db, forum.id, { offset: (page.number - 1) * perPage, limit: perPage })
-    const forums = await listForumsFlat(app.db)
+    // A top-level forum's breadcrumb is just "Forums": the forum list is read for subforums only.
+    const forums = forum.parent_id === null ? [] : await listForumsFlat(app.db)
     return reply.page('forums/show', {
       title: forum.name,
       forum,
