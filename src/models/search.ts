@@ -28,9 +28,9 @@ export async function searchPosts (db: DB, query: ParsedQuery, scope: SearchScop
     .innerJoin('forums', 'forums.id', 'topics.forum_id')
     .innerJoin('users', 'users.id', 'posts.author_id')
     .where(sql<boolean>`posts_fts match ${query.match}`)
-  const visible = (eb: any) => eb.and([eb('posts.visible_position', 'is not', null), eb('topics.hidden', '=', 0), eb('topics.queued', '=', 0)])
+  const visible = sql<boolean>`(posts.visible_position is not null and topics.hidden = 0 and topics.queued = 0)`
   if (scope.moderates === false) base = base.where(visible)
-  else if (scope.moderates !== null) base = base.where(eb => eb.or([visible(eb), eb('topics.forum_id', 'in', [...scope.moderates as number[], -1])]))
+  else if (scope.moderates !== null) base = base.where(eb => eb.or([visible, eb('topics.forum_id', 'in', [...scope.moderates as number[], -1])]))
   if (query.author) base = base.where('users.username_key', '=', query.author.normalize('NFKC').toLowerCase())
   if (query.forum) base = base.where('forums.slug', '=', query.forum)
   if (query.before !== null) base = base.where('posts.created_at', '<', query.before)
