@@ -10,9 +10,20 @@ import type { Locale } from '../config.js'
  * go through the same function.
  */
 
+/**
+ * Snowball's Dutch stemmer keeps some plurals whole: -s after a final e ("innovaties",
+ * "vacatures", "cafés") and -ën ("ideeën"). Those become their singular first. Words in -ces
+ * and -ses are left alone: "proces" is singular.
+ */
+function dutchSingular (word: string): string {
+  if (word.length > 5 && word.endsWith('eeen')) return word.slice(0, -2)
+  if (word.length >= 5 && /[^aeiouy]es$/.test(word) && !/[cs]es$/.test(word)) return word.slice(0, -1)
+  if (word.length > 5 && word.endsWith('ies')) return word.slice(0, -1)
+  return word
+}
+
 const STEMMERS: Record<Locale, (word: string) => string> = {
-  // Snowball's Dutch stemmer keeps the plural -s of words in -ie ("innovaties"); drop it first.
-  nl: word => dutch(word.length > 5 && word.endsWith('ies') ? word.slice(0, -1) : word),
+  nl: word => dutch(dutchSingular(word)),
   en: english,
   sv: swedish
 }

@@ -36,6 +36,8 @@ t.test('Dutch: inflections, diacritics, phrases, prefixes, exclusion and every f
   t.same(await titles(app, 'cao'), ['Innovatie in de bibliotheek'], 'cao finds cao\'s')
   t.same(await titles(app, 'bibliotheken'), ['Innovatie in de bibliotheek'], 'a plural finds the singular in a title')
   t.same(await titles(app, 'cafe'), ['Roosters'], 'cafe finds café')
+  t.same(await titles(app, 'cafés'), ['Roosters'], 'and so does the plural cafés')
+  t.same(await titles(app, 'ideeën'), ['Innovatie in de bibliotheek'], 'ideeën finds idee')
   t.same(await titles(app, '"wet verbetering poortwachter"'), ['Verzuim en de Wet verbetering poortwachter'], 'a phrase')
   t.same(await titles(app, '"poortwachter wet"'), [], 'a phrase in another order is not that phrase')
   t.same(await titles(app, 'poortw*'), ['Verzuim en de Wet verbetering poortwachter'], 'a prefix')
