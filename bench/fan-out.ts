@@ -15,6 +15,7 @@ import { createTopic } from '../src/models/topics.js'
 const followers = Number(process.argv[2] ?? 2000)
 let received = 0
 const sink = new SMTPServer({ authOptional: true, disabledCommands: ['STARTTLS'], logger: false, onData (stream, _s, done) { stream.resume(); stream.on('end', () => { received++; done() }) } })
+sink.on('error', () => {})
 await new Promise<void>(resolve => sink.listen(0, '127.0.0.1', resolve))
 const port = (sink.server.address() as AddressInfo).port
 

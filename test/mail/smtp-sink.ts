@@ -19,6 +19,8 @@ export async function smtpSink (t: { teardown: (fn: () => unknown) => void }, po
       })
     }
   })
+  // A client that drops the connection (a killed process, a closed pool) is not a failure of the sink.
+  server.on('error', () => {})
   await new Promise<void>(resolve => server.listen(port, '127.0.0.1', resolve))
   const close = (): Promise<void> => new Promise(resolve => server.close(() => resolve()))
   t.teardown(close)
