@@ -8,7 +8,6 @@ import { findPostById, createReply } from '../models/posts.js'
 import { createTopic, findTopicBySlug } from '../models/topics.js'
 import { findForumBySlug } from '../models/forums.js'
 import { countHardBounce, findUserByEmail, findUserById } from '../models/users.js'
-import { watchIfUnset } from '../models/watches.js'
 import { preparePost, writePost } from '../routes/posting.js'
 import { canSeeTopic } from '../routes/topics.js'
 import { replyRefusedMail } from './templates.js'
@@ -53,6 +52,8 @@ async function refuseByMail (app: FastifyInstance, member: User, mail: Email, re
   return { status: 'refused', reason }
 }
 
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
 function textOf (mail: Email): string | null {
   if (mail.text && mail.text.trim() !== '') return mail.text
   if (!mail.html) return null
@@ -96,10 +97,10 @@ export async function receiveMail (app: FastifyInstance, raw: Buffer, envelopeTo
 
 async function postReply (app: FastifyInstance, mail: Email, template: string, envelopeTo: string[]): Promise<InboundOutcome> {
   const [local, domain] = template.split('@')
-  const pattern = new RegExp(`^${local.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace('%\\{key\\}', '([0-9a-f-]+)')}@${domain.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'i')
+  const pattern = new RegExp(`^${escapeRegExp(local).replace('%\\{key\\}', '([0-9a-f-]+)')}@${escapeRegExp(domain)}$`, 'i')
   const recipients = [...envelopeTo, ...(mail.to ?? []), ...(mail.cc ?? []), ...(mail.deliveredTo ? [mail.deliveredTo] : [])]
     .map(r => (typeof r === 'string' ? r : r.address ?? '').trim())
-  const forumAddress = new RegExp(`^forum\\+([a-z0-9-]{1,100})@${domain.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'i')
+  const forumAddress = new RegExp(`^forum\\+([a-z0-9-]{1,100})@${escapeRegExp(domain)}$`, 'i')
   const forumSlug = recipients.map(address => forumAddress.exec(address)?.[1]).find(Boolean)
   if (forumSlug) return startTopic(app, mail, forumSlug.toLowerCase())
   const key = recipients.map(address => pattern.exec(address)?.[1]).find(Boolean)
@@ -126,10 +127,8 @@ async function postReply (app: FastifyInstance, mail: Email, template: string, e
   const prepared = await preparePost(app, member, body, false)
   if (!prepared.ok) return refuse(Object.values(prepared.errors)[0] ?? 'mail_in.gone', body)
   const { bodyHtml, queued, expectedLastPostAt } = prepared
-  const written = await writePost(app, member, () => createReply(app.db, { topicId: topic.id, authorId: member.id, bodyMd: body, bodyHtml, queued, expectedLastPostAt, notify: true }))
+  const written = await writePost(app, member, () => createReply(app.db, { topicId: topic.id, authorId: member.id, bodyMd: body, bodyHtml, queued, expectedLastPostAt, notify: true }), () => topic.id)
   if (!written.ok) return refuse(Object.values(written.errors)[0] ?? 'mail_in.gone', body)
-  if (member.auto_watch) await watchIfUnset(app.db, member.id, topic.id)
-  app.notifier.wake()
   return { status: 'posted', postId: written.value.id }
 }
 
@@ -157,9 +156,7 @@ async function startTopic (app: FastifyInstance, mail: Email, forumSlug: string)
   const prepared = await preparePost(app, member, body, true)
   if (!prepared.ok) return refuse(Object.values(prepared.errors)[0] ?? 'mail_in.gone', body)
   const { bodyHtml, queued, expectedLastPostAt } = prepared
-  const written = await writePost(app, member, () => createTopic(app.db, { forumId: forum.id, authorId: member.id, title, bodyMd: body, bodyHtml, queued, expectedLastPostAt, notify: true }))
+  const written = await writePost(app, member, () => createTopic(app.db, { forumId: forum.id, authorId: member.id, title, bodyMd: body, bodyHtml, queued, expectedLastPostAt, notify: true }), value => value.topic.id)
   if (!written.ok) return refuse(Object.values(written.errors)[0] ?? 'mail_in.gone', body)
-  if (member.auto_watch) await watchIfUnset(app.db, member.id, written.value.topic.id)
-  app.notifier.wake()
   return { status: 'posted', postId: written.value.post.id }
 }

@@ -7,7 +7,7 @@ import { pageLinks, paginate, parsePageParam } from '../lib/pagination.js'
 import { checkBody, checkTitle, collectErrors, formSchema, slugParams } from '../lib/validation.js'
 import type { Forum } from '../db/schema.js'
 import { preparePost, refusalStatus, writePost } from './posting.js'
-import { findWatchLevel, FORUM_LEVELS, watchIfUnset } from '../models/watches.js'
+import { findWatchLevel, FORUM_LEVELS } from '../models/watches.js'
 import { topicPageUrl } from './topics.js'
 import { withUnread } from './keeping-up.js'
 
@@ -80,10 +80,8 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
     const prepared = await preparePost(app, viewer, body, true)
     if (!prepared.ok) return newTopicPage(reply, forum, request.body, prepared.errors, refusalStatus(reply, prepared))
     const { bodyHtml, queued, expectedLastPostAt } = prepared
-    const written = await writePost(app, viewer, () => createTopic(app.db, { forumId: forum.id, authorId: viewer.id, title, bodyMd: body, bodyHtml, queued, expectedLastPostAt, notify: true }))
+    const written = await writePost(app, viewer, () => createTopic(app.db, { forumId: forum.id, authorId: viewer.id, title, bodyMd: body, bodyHtml, queued, expectedLastPostAt, notify: true }), value => value.topic.id)
     if (!written.ok) return newTopicPage(reply, forum, request.body, written.errors, refusalStatus(reply, written))
-    if (viewer.auto_watch) await watchIfUnset(app.db, viewer.id, written.value.topic.id)
-    app.notifier.wake()
     return reply.done(topicPageUrl(written.value.topic.slug, 1), queued ? 'flash.topic_queued' : 'flash.topic_created')
   })
 }

@@ -4,6 +4,7 @@ import { countLinks } from '../lib/markdown.js'
 import type { FieldErrors } from '../lib/validation.js'
 import { translatorFor, type Translator } from '../lib/i18n.js'
 import { countTopicsStartedSince, promoteIfEarned } from '../models/users.js'
+import { watchIfUnset } from '../models/watches.js'
 import { PostedMeanwhile } from '../models/topics.js'
 import { isTrustedAuthor, mustWaitForApproval, postingSpacingSeconds, postingWait } from '../permissions.js'
 
@@ -49,9 +50,11 @@ export type Written<T> = { ok: true, value: T } | Refusal
 
 /**
  * Stores a prepared post with `write`; a post by the same member that landed since the
- * limit was checked makes this one wait too. Afterwards the author may have earned the bijdrager role.
+ * limit was checked makes this one wait too. Afterwards, wherever the post came from (a form,
+ * a mail): the author may have earned the bijdrager role, follows the topic if they want to,
+ * and the notifier is woken to tell the followers.
  */
-export async function writePost<T> (app: FastifyInstance, author: User, write: () => Promise<T>): Promise<Written<T>> {
+export async function writePost<T> (app: FastifyInstance, author: User, write: () => Promise<T>, topicOf: (value: T) => number): Promise<Written<T>> {
   let value: T
   try {
     value = await write()
@@ -60,6 +63,8 @@ export async function writePost<T> (app: FastifyInstance, author: User, write: (
     return tooSoon(translatorFor(author, app.config.locale), Math.max(1, postingSpacingSeconds(author, app.settings)))
   }
   await promoteIfEarned(app.db, app.settings, author.id)
+  if (author.auto_watch) await watchIfUnset(app.db, author.id, topicOf(value))
+  app.notifier.wake()
   return { ok: true, value }
 }
 

@@ -8,7 +8,7 @@ import { createReply, listPostsInTopic, listQueuedPostsByAuthor } from '../model
 import { listTopicNotices } from '../models/moderation.js'
 import { markPostsRead } from '../models/notifications.js'
 import { markTopicRead } from '../models/reads.js'
-import { findWatchLevel, TOPIC_LEVELS, watchIfUnset } from '../models/watches.js'
+import { findWatchLevel, TOPIC_LEVELS } from '../models/watches.js'
 import { topicNotices } from './topic-notices.js'
 import { forumPath, listForumsFlat } from '../models/forums.js'
 import { pageLinks, pageOfPosition, paginate, parsePageParam } from '../lib/pagination.js'
@@ -123,10 +123,8 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
     const prepared = await preparePost(app, viewer, body, false)
     if (!prepared.ok) return refused(prepared)
     const { bodyHtml, queued, expectedLastPostAt } = prepared
-    const written = await writePost(app, viewer, () => createReply(app.db, { topicId: topic.id, authorId: viewer.id, bodyMd: body, bodyHtml, queued, expectedLastPostAt, notify: true }))
+    const written = await writePost(app, viewer, () => createReply(app.db, { topicId: topic.id, authorId: viewer.id, bodyMd: body, bodyHtml, queued, expectedLastPostAt, notify: true }), () => topic.id)
     if (!written.ok) return refused(written)
-    if (viewer.auto_watch) await watchIfUnset(app.db, viewer.id, topic.id)
-    app.notifier.wake()
     const post = written.value
     const visible = topic.visible_post_count + (queued ? 0 : 1)
     return reply.done(postUrlFor(viewer, topic.slug, topic.forum_id, post, app.settings.posts_per_page, visible)!, queued ? 'flash.reply_queued' : 'flash.reply_posted')
