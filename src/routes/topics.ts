@@ -62,7 +62,8 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
     const posts = await listPostsInTopic(app.db, topic.id, { first: page.first, last: page.last, everything })
     // Seeing the posts reads their notifications, and a mail still waiting about them is not sent.
     if (viewer !== null && posts.length > 0) {
-      await markPostsRead(app.db, viewer.id, posts.map(post => post.id))
+      // The header already counted the unread notifications: with none, there is nothing to mark.
+      if (request.unreadNotifications > 0) await markPostsRead(app.db, viewer.id, posts.map(post => post.id))
       await markTopicRead(app.db, viewer.id, topic.id, Math.max(...posts.map(post => post.position)))
     }
     const ownQueued = viewer !== null && !everything && page.number === page.pageCount
