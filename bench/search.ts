@@ -6,15 +6,22 @@ import { loadConfig } from '../src/config.js'
 
 const runs = Number(process.argv[2] ?? 30)
 const app = await buildApp(loadConfig(process.env, { demo: false, logLevel: 'silent' }))
+const author = (app.sqlite.prepare('select username from users order by post_count desc limit 1 offset 100').get() as { username: string }).username
+const halfYearAgo = new Date(Date.now() - 182 * 86400_000).toISOString().slice(0, 10)
 const queries: Array<[string, string]> = [
   ['one word', 'verlof'],
   ['two words', 'verlof werkgever'],
   ['phrase', '"reiskosten declaratie"'],
   ['prefix', 'pensi*'],
+  ['short prefix', 'ver*'],
+  ['filtered (author)', `verlof @${author}`],
+  ['filtered (date)', `verlof voor:${halfYearAgo}`],
+  ['exclusion', 'verlof -werkgever'],
   ['filtered (forum)', 'verzuim in:algemeen'],
   ['filtered (title)', 'rooster in:titel'],
   ['newest first', 'vergoeding&order=latest'],
-  ['rare word', 'transitievergoeding proeftijd']
+  ['rare words', 'transitievergoeding proeftijd'],
+  ['no match', 'zeldzaamheid']
 ]
 const percentile = (values: number[], p: number): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))]
 console.log('| query | results | p50 ms | p95 ms |')

@@ -5,6 +5,8 @@ import path from 'node:path'
 import { loadConfig, databaseFile, ConfigError } from './config.js'
 import { openDatabase, type OpenDatabase } from './db/index.js'
 import { migrateToLatest } from './db/migrate.js'
+import { buildSearchIndex, searchIndexIsCurrent } from './search/index-builder.js'
+import { progressBar } from './lib/progress.js'
 import type { Role } from './db/schema.js'
 import { hashPassword } from './lib/passwords.js'
 import { checkEmail, checkPassword, checkUsername } from './lib/validation.js'
@@ -43,11 +45,15 @@ function check (error: string | null): void {
   if (error !== null) throw new UsageError(messages.t(error))
 }
 
-async function withDatabase<T> (run: (open: OpenDatabase) => Promise<T>): Promise<T> {
+/** Opens the database, migrated and with a current search index (`kring migrate` shows a progress bar while it builds). */
+async function withDatabase<T> (run: (open: OpenDatabase) => Promise<T>, options: { progress?: boolean } = {}): Promise<T> {
   const config = loadConfig()
   const open = openDatabase(databaseFile(config), { synchronous: config.synchronous, locale: config.locale })
   try {
     await migrateToLatest(open.db)
+    if (!searchIndexIsCurrent(open.sqlite, config.locale)) {
+      buildSearchIndex(open.sqlite, config.locale, options.progress === true ? progressBar('posts indexed') : () => {})
+    }
     return await run(open)
   } finally {
     await open.db.destroy()
@@ -112,7 +118,7 @@ async function backup (args: string[]): Promise<string> {
 }
 
 async function migrate (): Promise<string> {
-  return withDatabase(async () => 'The database is up to date')
+  return withDatabase(async () => 'The database is up to date', { progress: true })
 }
 
 async function demo (args: string[]): Promise<string> {
@@ -131,13 +137,8 @@ async function demo (args: string[]): Promise<string> {
     const hash = await hashPassword(randomBytes(18).toString('base64url'), 10)
     const { firstTopicSlug } = fillBulkDemo(sqlite, {
       posts, topics, members,
-      progress: (done, total) => {
-        const width = 30
-        const filled = Math.round(width * done / total)
-        process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done.toLocaleString('en')} / ${total.toLocaleString('en')} posts`)
-      }
+      progress: progressBar('posts')
     }, hash)
-    process.stderr.write('\n')
     return `Made ${posts} posts in ${topics} topics by ${members} members in ${((Date.now() - started) / 1000).toFixed(1)} s (first topic: /topic/${firstTopicSlug})`
   })
 }

@@ -23,10 +23,13 @@ function sentence (random: () => number): string {
   return text[0].toUpperCase() + text.slice(1) + (random() < 0.15 ? '?' : '.')
 }
 
+/** mulberry32: small, fast and well spread (a plain LCG repeated whole posts for some authors). */
 function seeded (seed: number): () => number {
   return () => {
-    seed = (seed * 1103515245 + 12345) % 2147483648
-    return seed / 2147483648
+    seed = (seed + 0x6D2B79F5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
 

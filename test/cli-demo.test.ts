@@ -27,4 +27,12 @@ t.test('kring demo --posts fills a forum at size: counts right, the index search
   t.match(page.body, /class="search-count">\d+ resultaten/, 'the index holds the made posts')
   const forum = await new Visitor(app).get('/forum/algemeen')
   t.equal(forum.statusCode, 200)
+
+  // An index left behind (an older Kring, or cut off half-way) is rebuilt by `kring migrate`, with a progress bar.
+  app.sqlite.exec("update search_index_state set built = ''; insert into posts_fts (posts_fts) values ('delete-all')")
+  const migrated = spawnSync(process.execPath, ['--import', 'tsx', projectPath('src', 'cli.ts'), 'migrate'],
+    { env: { ...process.env, DATA_DIR: dataDir }, encoding: 'utf8', timeout: 120_000 })
+  t.equal(migrated.status, 0, migrated.stderr)
+  t.match(migrated.stderr, '600 / 600 posts indexed', 'the rebuild shows its progress')
+  t.match((await new Visitor(app).get('/search?q=verlof')).body, /class="search-count">\d+ resultaten/, 'and the index finds them again')
 })

@@ -4,6 +4,7 @@ import { openDatabase, type DB } from '../db/index.js'
 import type SQLite from 'better-sqlite3'
 import { migrateToLatest } from '../db/migrate.js'
 import { loadSettings, type Settings } from '../models/settings.js'
+import { buildSearchIndex, searchIndexIsCurrent } from '../search/index-builder.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -13,11 +14,18 @@ declare module 'fastify' {
   }
 }
 
-/** Opens and migrates the SQLite database; closes it, after a WAL checkpoint, when the app closes. */
+/** Opens and migrates the SQLite database and (re)builds the search index when it is not current; closes it, after a WAL checkpoint, when the app closes. */
 export default fp(async app => {
   const { db, sqlite } = openDatabase(databaseFile(app.config), { synchronous: app.config.synchronous, locale: app.config.locale })
   try {
     await migrateToLatest(db)
+    if (!searchIndexIsCurrent(sqlite, app.config.locale)) {
+      app.log.info('building the search index')
+      let logged = 0
+      buildSearchIndex(sqlite, app.config.locale, (done, total) => {
+        if (done - logged >= total / 10) { app.log.info(`search index: ${done} of ${total} posts`); logged = done }
+      })
+    }
   } catch (error) {
     sqlite.close()
     throw error

@@ -18,8 +18,8 @@ export default async function searchRoutes (app: FastifyInstance): Promise<void>
     const viewer = request.viewer
     const moderator = hasRole(viewer, 'moderator') && !isSuspended(viewer)
     const query = parseQuery(typed, app.config.locale)
-    const { total, hits } = typed.trim() === ''
-      ? { total: 0, hits: [] }
+    const { total, more, hits } = typed.trim() === ''
+      ? { total: 0, more: false, hits: [] }
       : await searchPosts(app.db, query, { moderates: moderator ? moderatedForumIds(viewer) : false }, { limit: PER_PAGE, offset: (number - 1) * PER_PAGE, order })
     const page = paginate(number, PER_PAGE, total)
     const url = (n: number): string => `/search?${new URLSearchParams({ q: typed, ...(order === 'latest' ? { order } : {}), ...(n > 1 ? { page: String(n) } : {}) })}`
@@ -28,7 +28,7 @@ export default async function searchRoutes (app: FastifyInstance): Promise<void>
       q: typed,
       order,
       searched: typed.trim() !== '',
-      count: total > 0 ? request.i18n.t('search.count', { count: total }) : null,
+      count: total > 0 ? request.i18n.t(more ? 'search.more' : 'search.count', { count: total }) : null,
       hits: hits.map(hit => ({ ...hit, snippet: snippet(hit.body_md, query.highlight, app.config.locale) })),
       pageLinks: page && page.pageCount > 1 ? pageLinks(page, url) : [],
       orderLinks: { relevance: url(1).replace('&order=latest', ''), latest: `/search?${new URLSearchParams({ q: typed, order: 'latest' })}` }

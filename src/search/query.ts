@@ -1,5 +1,5 @@
 import type { Locale } from '../config.js'
-import { fold, stem, words } from './text.js'
+import { fold, searchTerms, words } from './text.js'
 
 /** A search as typed, understood: an FTS5 expression that can never be a syntax error, the filters, and what to highlight. */
 export interface ParsedQuery {
@@ -10,14 +10,17 @@ export interface ParsedQuery {
   titleOnly: boolean
   before: number | null
   after: number | null
+  /** False when ranking would cost more than it is worth: a short prefix stands for too many words. Such a search comes newest first. */
+  rankable: boolean
   /** Stems and prefixes to mark in snippets. */
   highlight: { stems: string[], prefixes: string[] }
 }
 
 const MAX_QUERY = 500
 const MAX_TERMS = 20
-/** Shorter prefixes would match half the index. */
-const MIN_PREFIX = 2
+/** Shorter prefixes would match half the index (there is no prefix index: it would double its size). */
+const MIN_PREFIX = 3
+const RANKED_PREFIX = 5
 
 /** "2026-01-31" → that day's start (UTC); null when not a real date. */
 function day (text: string): number | null {
@@ -32,7 +35,7 @@ function day (text: string): number | null {
  * digits only, so nothing typed (quotes, brackets, NEAR, `*`, `col:`) reaches FTS5 as syntax.
  */
 export function parseQuery (typed: string, locale: Locale): ParsedQuery {
-  const parsed: ParsedQuery = { match: null, author: null, forum: null, titleOnly: false, before: null, after: null, highlight: { stems: [], prefixes: [] } }
+  const parsed: ParsedQuery = { match: null, author: null, forum: null, titleOnly: false, before: null, after: null, rankable: true, highlight: { stems: [], prefixes: [] } }
   const text = typed.slice(0, MAX_QUERY)
   const positive: string[] = []
   const negative: string[] = []
@@ -40,7 +43,7 @@ export function parseQuery (typed: string, locale: Locale): ParsedQuery {
   for (const [, phrase, token] of text.matchAll(/"([^"]*)"?|(\S+)/g)) {
     if (positive.length + negative.length >= MAX_TERMS) break
     if (phrase !== undefined) {
-      const stems = words(phrase).map(word => stem(word, locale))
+      const stems = searchTerms(phrase, locale)
       if (stems.length > 0) positive.push(quote(stems))
       parsed.highlight.stems.push(...stems)
       continue
@@ -67,15 +70,19 @@ export function parseQuery (typed: string, locale: Locale): ParsedQuery {
       if (start.length < MIN_PREFIX) continue
       ;(negated ? negative : positive).push(`"${start}"*`)
       if (!negated) parsed.highlight.prefixes.push(start)
+      // bm25 first counts every post holding any word with this prefix: for "ver*" that doubles the time.
+      if (!negated && start.length < RANKED_PREFIX) parsed.rankable = false
       continue
     }
-    const stems = found.map(word => stem(word, locale))
-    ;(negated ? negative : positive).push(stems.length === 1 ? quote(stems) : quote(stems))
+    const stems = searchTerms(negated ? token.slice(1) : token, locale)
+    if (stems.length === 0) continue
+    ;(negated ? negative : positive).push(quote(stems))
     if (!negated) parsed.highlight.stems.push(...stems)
   }
   if (positive.length > 0) {
-    const scope = parsed.titleOnly ? 'title : ' : ''
-    parsed.match = negative.reduce((expression, term) => `(${expression}) NOT ${term}`, `${scope}(${positive.join(' ')})`)
+    // Only the text columns: the index's meta column (author, forum) is for the filters.
+    const scope = parsed.titleOnly ? 'title' : '{title body}'
+    parsed.match = `${scope} : (${negative.reduce((expression, term) => `(${expression}) NOT ${term}`, positive.join(' '))})`
   }
   return parsed
 }

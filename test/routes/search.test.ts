@@ -5,6 +5,7 @@ import { makeForum, makeMember } from '../factories.js'
 import { createTopic } from '../../src/models/topics.js'
 import { createReply } from '../../src/models/posts.js'
 import type { Locale } from '../../src/config.js'
+import { parseQuery } from '../../src/search/query.js'
 
 async function post (app: FastifyInstance, forumId: number, authorId: number, title: string, body: string, now = Date.now() - 3600_000) {
   return createTopic(app.db, { forumId, authorId, title, bodyMd: body, bodyHtml: `<p>${body}</p>`, now })
@@ -41,13 +42,16 @@ t.test('Dutch: inflections, diacritics, phrases, prefixes, exclusion and every f
   t.same(await titles(app, '"wet verbetering poortwachter"'), ['Verzuim en de Wet verbetering poortwachter'], 'a phrase')
   t.same(await titles(app, '"poortwachter wet"'), [], 'a phrase in another order is not that phrase')
   t.same(await titles(app, 'poortw*'), ['Verzuim en de Wet verbetering poortwachter'], 'a prefix')
+  t.same(await titles(app, 'ver*'), ['Verzuim en de Wet verbetering poortwachter', 'Innovatie in de bibliotheek'], 'a short prefix, newest first')
+  t.equal(parseQuery('ver*', 'nl').rankable, false, 'a short prefix is not ranked: it stands for too many words')
+  t.equal(parseQuery('poortw* idee', 'nl').rankable, true)
   t.same(await titles(app, 'een -jaarrooster'), ['Innovatie in de bibliotheek'], 'exclusion')
   t.same(await titles(app, 'werken @els'), ['Roosters'], '@name')
   t.same(await titles(app, 'verzuim in:regio-noord'), ['Verzuim en de Wet verbetering poortwachter'], 'in:forum')
   t.same(await titles(app, 'verzuim in:algemeen'), [], 'in another forum: nothing')
   t.same(await titles(app, 'roosters in:titel'), ['Roosters'], 'in:titel')
   t.same(await titles(app, 'jaarrooster in:titel'), [], 'in:titel leaves bodies out')
-  t.same((await titles(app, 'de voor:2026-01-01')).sort(), ['Innovatie in de bibliotheek'], 'voor:')
+  t.same((await titles(app, 'een voor:2026-01-01')).sort(), ['Innovatie in de bibliotheek'], 'voor:')
   t.same((await titles(app, 'een na:2026-02-15')).sort(), ['Roosters'], 'na:')
 
   const page = await new Visitor(app).get('/search?q=idee')
@@ -58,6 +62,9 @@ t.test('Dutch: inflections, diacritics, phrases, prefixes, exclusion and every f
   const latest = allTextOfClass((await new Visitor(app).get('/search?q=een&order=latest')).body, 'search-title')
   t.same(latest, ['Roosters', 'Innovatie in de bibliotheek'], 'newest first')
   t.match((await new Visitor(app).get('/search?q=geenenkelresultaat')).body, 'Niets gevonden.')
+  t.match((await new Visitor(app).get('/search?q=de+het+van')).body, 'Niets gevonden.', 'stopwords alone find nothing')
+  t.same(await titles(app, '"verbetering van de poortwachter"'), ['Verzuim en de Wet verbetering poortwachter'], 'a phrase skips stopwords as the index does')
+  t.same(await titles(app, `a${jan.id} f${forum.id}`), [], 'the index\'s author and forum terms are not found as words')
   t.match((await new Visitor(app).get('/')).body, 'action="/search"', 'a search box on every page')
 })
 
@@ -121,4 +128,43 @@ t.test('whatever is typed, the page answers 200, and snippets are safe', async t
   t.notMatch(result, '<b>', 'nor from the title')
   t.match(result, '&#60;script', 'it is escaped')
   t.match(result, '<mark>verlof</mark>')
+})
+
+t.test('past 1,000 matches the count says "more than", and the pages stop there', async t => {
+  const { app, forum, jan } = await setup(t)
+  const topic = await post(app, forum.id, jan.id, 'Agenda', 'De agenda van de kennissessie.', Date.parse('2026-01-01T10:00:00Z'))
+  const insert = app.sqlite.prepare(`insert into posts (topic_id, author_id, position, visible_position, body_md, body_html, created_at, fanned_out)
+    values (?, ?, ?, ?, ?, '', ?, 1)`)
+  app.sqlite.transaction(() => {
+    for (let i = 2; i <= 1005; i++) insert.run(topic.topic.id, jan.id, i, i, `Agendapunt ${i}: de agenda.`, Date.parse('2026-01-01T10:00:00Z') + i * 1000)
+  })()
+  const first = await new Visitor(app).get('/search?q=agenda')
+  t.equal(textOfClass(first.body, 'search-count')?.split(' · ')[0], 'Meer dan 1.000 resultaten')
+  t.match(first.body, /page(=|&#x3D;)100"/, 'a link to the last page of the thousand')
+  t.notMatch(first.body, /page(=|&#x3D;)101"/, 'and none past it')
+  const last = await new Visitor(app).get('/search?q=agenda&order=latest&page=100')
+  t.equal(allTextOfClass(last.body, 'search-title').length, 10, 'page 100 is full')
+  const narrowed = await new Visitor(app).get('/search?q=agenda+voor:2026-01-01')
+  t.match(narrowed.body, 'Niets gevonden.', 'a date filter bounds the window too')
+})
+
+t.test('an index that is not current is built again at start, and in another language when the site changes it', async t => {
+  const dataDir = t.testdir()
+  const { buildApp } = await import('../../src/app.js')
+  const { loadConfig } = await import('../../src/config.js')
+  const start = async (locale: Locale) => buildApp(loadConfig({}, { dataDir, demo: false, logLevel: 'silent', passwordCost: 10, locale }))
+  let app = await start('nl')
+  const forum = await makeForum(app)
+  const jan = await makeMember(app, 'jan')
+  await post(app, forum.id, jan.id, 'Bibliotheken', 'Bibliotekarier och innovaties.')
+  app.sqlite.exec("insert into posts_fts (posts_fts) values ('delete-all')")
+  app.sqlite.exec("update search_index_state set built = ''")
+  t.same(await titles(app, 'innovatie'), [], 'the emptied index finds nothing')
+  await app.close()
+  app = await start('nl')
+  t.same(await titles(app, 'innovatie'), ['Bibliotheken'], 'rebuilt at start: Dutch stems')
+  await app.close()
+  app = await start('sv')
+  t.teardown(() => app.close())
+  t.same(await titles(app, 'bibliotekarie'), ['Bibliotheken'], 'a Swedish site: rebuilt with Swedish stems')
 })
