@@ -57,6 +57,27 @@ export interface ForumsTable {
   topic_count: Generated<number>
   post_count: Generated<number>
   last_post_id: number | null
+  group_id: number | null
+  /** 1: only the group's members and moderators read it. */
+  private: Generated<number>
+}
+
+export interface GroupsTable {
+  id: Generated<number>
+  slug: string
+  name: string
+  description: Generated<string>
+  joining: 'open' | 'request' | 'closed'
+  created_at: number
+}
+
+export interface GroupMembersTable {
+  group_id: number
+  user_id: number
+  manager: Generated<number>
+  /** null: asked to join, not yet approved. */
+  joined_at: number | null
+  created_at: number
 }
 
 export interface TopicsTable {
@@ -244,6 +265,8 @@ export interface Database {
   users: UsersTable
   sessions: SessionsTable
   forums: ForumsTable
+  groups: GroupsTable
+  group_members: GroupMembersTable
   topics: TopicsTable
   posts: PostsTable
   topic_slugs: TopicSlugsTable
@@ -264,5 +287,6 @@ export interface Database {
 
 export type User = Selectable<UsersTable>
 export type Forum = Selectable<ForumsTable>
+export type Group = Selectable<GroupsTable>
 export type Topic = Selectable<TopicsTable>
 export type Post = Selectable<PostsTable>

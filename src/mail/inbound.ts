@@ -6,7 +6,7 @@ import { checkBody, checkTitle } from '../lib/validation.js'
 import { can } from '../permissions.js'
 import { findPostById, createReply } from '../models/posts.js'
 import { createTopic, findTopicBySlug } from '../models/topics.js'
-import { findForumBySlug } from '../models/forums.js'
+import { findReadableForum } from '../models/readable.js'
 import { countHardBounce, findUserByEmail, findUserById } from '../models/users.js'
 import { preparePost, writePost } from '../routes/posting.js'
 import { canSeeTopic } from '../routes/topics.js'
@@ -119,7 +119,7 @@ async function postReply (app: FastifyInstance, mail: Email, template: string, e
   const body = trimReply(text)
   const post = await findPostById(app.db, found.postId)
   const topic = post ? await findTopicBySlug(app.db, post.topic_slug) : undefined
-  if (!post || !topic || !canSeeTopic(member, topic)) return refuse('mail_in.gone', body)
+  if (!post || !topic || !await canSeeTopic(app.db, member, topic)) return refuse('mail_in.gone', body)
   const bodyError = checkBody(body)
   if (bodyError) return refuse(bodyError, body)
   const allowed = can(member, { do: 'topic.reply', topic })
@@ -142,7 +142,8 @@ async function startTopic (app: FastifyInstance, mail: Email, forumSlug: string)
   if (!verdicts.some(v => /\b(dmarc|dkim)=pass\b/.test(v))) return { status: 'rejected', reason: 'the sender could not be verified (no DMARC or DKIM pass)' }
   const member = await findUserByEmail(app.db, mail.from?.address ?? '')
   if (!member || member.email_confirmed_at === null) return { status: 'rejected', reason: 'the sender is not a member' }
-  const forum = await findForumBySlug(app.db, forumSlug)
+  // A private forum is no address for someone outside its group: the same answer as no forum at all.
+  const forum = await findReadableForum(app.db, member, forumSlug)
   if (!forum) return { status: 'rejected', reason: 'no such forum' }
   const refuse = (reason: string, body: string): Promise<InboundOutcome> => refuseByMail(app, member, mail, reason, body)
   const text = textOf(mail)

@@ -1,4 +1,5 @@
 import type { DB } from '../db/index.js'
+import { inReadableForum } from './readable.js'
 
 export interface FeedEntry { post_id: number, title: string, author: string, body_html: string, created_at: number, edited_at: number | null }
 
@@ -9,6 +10,8 @@ export async function listNewestTopicEntries (db: DB, forumId: number | null, li
     .innerJoin('users', 'users.id', 'posts.author_id')
     .select(['posts.id as post_id', 'topics.title', 'users.username as author', 'posts.body_html', 'posts.created_at', 'posts.edited_at'])
     .where('topics.hidden', '=', 0).where('topics.queued', '=', 0).where('posts.visible_position', 'is not', null)
+    // Feeds are for anyone with the address: what a guest reads.
+    .where(inReadableForum('topics.forum_id', null))
   if (forumId !== null) query = query.where('topics.forum_id', '=', forumId)
   return query.orderBy('topics.created_at', 'desc').orderBy('topics.id', 'desc').limit(limit).execute()
 }

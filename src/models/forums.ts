@@ -2,6 +2,7 @@ import type { DB } from '../db/index.js'
 import type { Forum } from '../db/schema.js'
 import { slugify, uniqueSlug } from '../lib/slugs.js'
 import { logAct, type Act } from './moderation.js'
+import { inReadableForum } from './readable.js'
 
 export interface LastPost {
   post_id: number
@@ -30,9 +31,10 @@ function sumTree (forum: ForumSummary): ForumSummary['tree'] {
   return tree
 }
 
-/** Every forum with its last post, nested: top-level forums in order, each with its subforums. */
-export async function listForumTree (db: DB): Promise<ForumSummary[]> {
+/** Every forum this reader reads with its last post, nested: top-level forums in order, each with its subforums. */
+export async function listForumTree (db: DB, readerId: number | null): Promise<ForumSummary[]> {
   const rows = await db.selectFrom('forums')
+    .where(inReadableForum('forums.id', readerId))
     .leftJoin('posts', 'posts.id', 'forums.last_post_id')
     .leftJoin('topics', 'topics.id', 'posts.topic_id')
     .leftJoin('users', 'users.id', 'posts.author_id')

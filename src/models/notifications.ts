@@ -1,4 +1,5 @@
 import type { DB } from '../db/index.js'
+import { inReadableForum } from './readable.js'
 import type { NotificationKind } from '../db/schema.js'
 
 export interface NewNotification { userId: number, kind: NotificationKind, postId: number | null, topicId: number, actorId: number | null, detail?: string | null, mailAfter: number | null }
@@ -44,6 +45,8 @@ function visibleTo (db: DB, userId: number) {
       eb('n.kind', '=', 'moderated'),
       eb.and([eb('posts.visible_position', 'is not', null), eb('topics.hidden', '=', 0), eb('topics.queued', '=', 0)])
     ]))
+    // Not even a moderation notice from a forum the member no longer reads (left the group).
+    .where(eb => eb.or([eb('n.topic_id', 'is', null), inReadableForum('topics.forum_id', userId)]))
 }
 
 export async function countUnreadNotifications (db: DB, userId: number): Promise<number> {

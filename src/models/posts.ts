@@ -5,6 +5,7 @@ import { isTrustedAuthor } from '../permissions.js'
 import { insertPost, PostedMeanwhile, recordNewPost, renameTopic } from './topics.js'
 import { findMembersByKeys } from './users.js'
 import { recountAll } from './recount.js'
+import { inReadableForum } from './readable.js'
 import { logAct } from './moderation.js'
 
 /**
@@ -206,9 +207,11 @@ export async function listRevisions (db: DB, postId: number): Promise<Revision[]
 
 export interface RecentPost { id: number, created_at: number, topic_slug: string, topic_title: string }
 
-export async function listRecentPostsByUser (db: DB, userId: number, limit: number): Promise<RecentPost[]> {
+/** A member's latest visible posts, in the forums the reader reads. */
+export async function listRecentPostsByUser (db: DB, readerId: number | null, userId: number, limit: number): Promise<RecentPost[]> {
   return db.selectFrom('posts')
     .innerJoin('topics', 'topics.id', 'posts.topic_id')
+    .where(inReadableForum('topics.forum_id', readerId))
     .select(['posts.id', 'posts.created_at', 'topics.slug as topic_slug', 'topics.title as topic_title'])
     .where('posts.author_id', '=', userId)
     .where('posts.visible_position', 'is not', null)

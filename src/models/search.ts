@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { DB } from '../db/index.js'
+import { inReadableForum } from './readable.js'
 import type { ParsedQuery } from '../search/query.js'
 
 export interface SearchHit {
@@ -12,8 +13,11 @@ export interface SearchHit {
   author: string
 }
 
-/** Who reads what: everyone the visible posts of visible topics; a moderator also what is hidden in their forums (null: all). */
-export interface SearchScope { moderates: number[] | null | false }
+/**
+ * Who reads what: only forums the reader reads (private ones for their group); there, the
+ * visible posts of visible topics, and a moderator also what is hidden in their forums (null: all).
+ */
+export interface SearchScope { readerId: number | null, moderates: number[] | null | false }
 
 /**
  * How many matches, newest first, are counted and ranked. Ranking every match of a common
@@ -50,6 +54,7 @@ export async function searchPosts (db: DB, query: ParsedQuery, scope: SearchScop
     .innerJoin('posts', 'posts.id', 'f.rowid')
     .innerJoin('topics', 'topics.id', 'posts.topic_id')
     .where(sql<boolean>`posts_fts match ${match}`)
+    .where(inReadableForum('topics.forum_id', scope.readerId))
     .select([sql<number>`f.rowid`.as('id'), score.as('score')])
   const visible = sql<boolean>`(posts.visible_position is not null and topics.hidden = 0 and topics.queued = 0)`
   if (scope.moderates === false) window = window.where(visible)

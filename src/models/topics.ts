@@ -1,11 +1,13 @@
 import type { DB } from '../db/index.js'
 import type { Post, Topic } from '../db/schema.js'
 import { slugify, uniqueSlug } from '../lib/slugs.js'
+import { inReadableForum } from './readable.js'
 
 export interface TopicWithForum extends Topic {
   forum_slug: string
   forum_name: string
   forum_parent_id: number | null
+  forum_private: number
 }
 
 export interface TopicListItem extends Topic {
@@ -36,12 +38,13 @@ export async function listTopicsInForum (db: DB, forumId: number, page: { offset
 }
 
 /** The latest active topics of every forum, as guests and members may see them. */
-export async function listLatestTopics (db: DB, page: { offset: number, limit: number }): Promise<TopicListItem[]> {
-  return listedTopics(db).orderBy('topics.last_post_at', 'desc').orderBy('topics.id', 'desc').offset(page.offset).limit(page.limit).execute()
+export async function listLatestTopics (db: DB, readerId: number | null, page: { offset: number, limit: number }): Promise<TopicListItem[]> {
+  return listedTopics(db).where(inReadableForum('topics.forum_id', readerId)).orderBy('topics.last_post_at', 'desc').orderBy('topics.id', 'desc').offset(page.offset).limit(page.limit).execute()
 }
 
-export async function countListedTopics (db: DB): Promise<number> {
+export async function countListedTopics (db: DB, readerId: number | null): Promise<number> {
   const row = await db.selectFrom('topics').select(eb => eb.fn.countAll<number>().as('n'))
+    .where(inReadableForum('topics.forum_id', readerId))
     .where('hidden', '=', 0).where('queued', '=', 0).where('visible_post_count', '>', 0).executeTakeFirstOrThrow()
   return Number(row.n)
 }
@@ -49,6 +52,7 @@ export async function countListedTopics (db: DB): Promise<number> {
 /** Topics a member has opened that have visible posts past their mark, latest activity first. */
 export async function listUnreadTopics (db: DB, userId: number, page: { offset: number, limit: number }): Promise<TopicListItem[]> {
   return listedTopics(db)
+    .where(inReadableForum('topics.forum_id', userId))
     .innerJoin('topic_reads as r', join => join.onRef('r.topic_id', '=', 'topics.id').on('r.user_id', '=', userId))
     .where(eb => eb.exists(eb.selectFrom('posts as p').select('p.id').whereRef('p.topic_id', '=', 'topics.id')
       .whereRef('p.position', '>', 'r.last_position').where('p.visible_position', 'is not', null)))
@@ -56,8 +60,9 @@ export async function listUnreadTopics (db: DB, userId: number, page: { offset: 
 }
 
 /** Announcements are pinned in every forum: these are the ones from other forums. */
-export async function listAnnouncementsElsewhere (db: DB, forumId: number): Promise<TopicListItem[]> {
+export async function listAnnouncementsElsewhere (db: DB, readerId: number | null, forumId: number): Promise<TopicListItem[]> {
   return listedTopics(db)
+    .where(inReadableForum('topics.forum_id', readerId))
     .where('topics.announced', '=', 1)
     .where('topics.forum_id', '!=', forumId)
     .orderBy('topics.last_post_at', 'desc')
@@ -68,7 +73,7 @@ export async function findTopicBySlug (db: DB, slug: string): Promise<TopicWithF
   return db.selectFrom('topics')
     .innerJoin('forums', 'forums.id', 'topics.forum_id')
     .selectAll('topics')
-    .select(['forums.slug as forum_slug', 'forums.name as forum_name', 'forums.parent_id as forum_parent_id'])
+    .select(['forums.slug as forum_slug', 'forums.name as forum_name', 'forums.parent_id as forum_parent_id', 'forums.private as forum_private'])
     .where('topics.slug', '=', slug)
     .executeTakeFirst()
 }

@@ -4,6 +4,7 @@ import { translator } from '../lib/i18n.js'
 import type { MailContent } from '../mail/outbox.js'
 import { digestMail } from '../mail/templates.js'
 import { unsubscribeToken } from './mails.js'
+import { inReadableForum } from '../models/readable.js'
 import { HARD_BOUNCE_LIMIT } from './fan-out.js'
 
 const DAY = 24 * 3600_000
@@ -35,12 +36,14 @@ export async function digestLines (db: DB, member: DigestMember, now = Date.now(
     .select(eb => ['topics.title', 'topics.slug', eb.fn.countAll<number>().as('count')])
     .where('n.user_id', '=', member.id).where('n.read_at', 'is', null).where('n.created_at', '>', since)
     .where('posts.visible_position', 'is not', null).where('topics.hidden', '=', 0).where('topics.queued', '=', 0)
+    .where(inReadableForum('topics.forum_id', member.id, now))
     .groupBy('topics.id').orderBy('count', 'desc').limit(20).execute()
   if (followed.length > 0) return { followed: followed.map(line => ({ ...line, count: Number(line.count) })), popular: [] }
   const popular = await db.selectFrom('posts').innerJoin('topics', 'topics.id', 'posts.topic_id')
     .select(eb => ['topics.title', 'topics.slug', eb.fn.countAll<number>().as('count')])
     .where('posts.created_at', '>', since).where('posts.visible_position', 'is not', null).where('posts.author_id', '!=', member.id)
     .where('topics.hidden', '=', 0).where('topics.queued', '=', 0)
+    .where(inReadableForum('topics.forum_id', member.id, now))
     .groupBy('topics.id').orderBy('count', 'desc').limit(5).execute()
   return { followed: [], popular: popular.map(line => ({ ...line, count: Number(line.count) })) }
 }

@@ -2,6 +2,7 @@ import type { DB } from '../db/index.js'
 import type { EmailMode, NotificationKind, WatchLevel } from '../db/schema.js'
 import { insertNotifications, type NewNotification } from '../models/notifications.js'
 import { listWatchers } from '../models/watches.js'
+import { readsThisForum } from '../models/readable.js'
 import { userKey } from '../models/users.js'
 
 /** A post as the fan-out reads it, with its topic. */
@@ -77,7 +78,9 @@ export async function recipientsOf (db: DB, post: FanOutPost): Promise<Recipient
     .where('user_id', 'in', [...reasons.keys()]).execute()
   for (const { user_id: userId } of mutedAuthor) reasons.delete(userId)
   if (reasons.size === 0) return []
-  const members = await db.selectFrom('users').select(['id', 'email_mode', 'hard_bounces']).where('id', 'in', [...reasons.keys()]).execute()
+  // Only members who read the forum: a mention of a non-member of a private group's forum tells them nothing, not even its title.
+  const members = await db.selectFrom('users').select(['id', 'email_mode', 'hard_bounces']).where('id', 'in', [...reasons.keys()])
+    .where(readsThisForum(post.forum_id, { column: 'users.id' })).execute()
   // An address that bounced hard again and again gets no more mail; the notifications stay on the site.
   return members.map(member => ({ userId: member.id, kind: reasons.get(member.id)!, emailMode: member.hard_bounces >= HARD_BOUNCE_LIMIT ? 'never' : member.email_mode }))
 }

@@ -7,6 +7,7 @@ import { listDueNotificationMails, markNotificationMailed, notificationMail, uns
 import { translator } from '../lib/i18n.js'
 import { postMail } from '../mail/templates.js'
 import { composeDigest, digestLines, listDigestsDue, markDigestSent } from './digests.js'
+import { readsThisForum } from '../models/readable.js'
 import { replyAddressFor } from '../mail/reply-keys.js'
 
 declare module 'fastify' {
@@ -48,6 +49,7 @@ export default fp(async app => {
       .where('id', '!=', post.author_id).where('email_confirmed_at', 'is not', null).where('hard_bounces', '<', HARD_BOUNCE_LIMIT)
       .where(eb => eb.not(eb.exists(eb.selectFrom('user_mutes').select('user_mutes.user_id')
         .whereRef('user_mutes.user_id', '=', 'users.id').where('user_mutes.muted_user_id', '=', post.author_id))))
+      .where(readsThisForum(post.forum_id, { column: 'users.id' }))
       .execute()
     if (members.length === 0) return
     const about = await trx.selectFrom('posts').innerJoin('topics', 'topics.id', 'posts.topic_id').innerJoin('forums', 'forums.id', 'topics.forum_id')

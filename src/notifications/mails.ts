@@ -4,6 +4,7 @@ import type { Locale } from '../config.js'
 import type { NotificationKind } from '../db/schema.js'
 import { translator } from '../lib/i18n.js'
 import type { MailContent } from '../mail/outbox.js'
+import { inReadableForum } from '../models/readable.js'
 import { postMail } from '../mail/templates.js'
 
 /** What one notification mail needs, read when it is due (so a post hidden meanwhile is not mailed). */
@@ -38,7 +39,8 @@ export async function listDueNotificationMails (db: DB, limit: number, now = Dat
       'n.id', 'n.kind', 'n.read_at', 'n.user_id', 'member.username', 'member.email', 'member.email_mode', 'member.locale',
       'n.post_id', 'posts.body_md', 'posts.body_html', 'posts.position', 'n.topic_id', 'topics.title as topic_title',
       'forums.slug as forum_slug', 'actor.username as actor',
-      eb.and([eb('posts.visible_position', 'is not', null), eb('topics.hidden', '=', 0), eb('topics.queued', '=', 0)]).as('visible')
+      eb.and([eb('posts.visible_position', 'is not', null), eb('topics.hidden', '=', 0), eb('topics.queued', '=', 0),
+        inReadableForum('topics.forum_id', { column: 'n.user_id' }, now)]).as('visible')
     ])
     .where('n.mailed_at', 'is', null).where('n.mail_after', '<=', now)
     .orderBy('n.mail_after').limit(limit).execute() as Promise<DueMail[]>

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { Feed } from 'feed'
 import { notFound } from '../plugins/errors.js'
-import { findForumBySlug } from '../models/forums.js'
+import { findReadableForum } from '../models/readable.js'
 import { findTopicBySlug } from '../models/topics.js'
 import { listNewestPostEntries, listNewestTopicEntries, type FeedEntry } from '../models/feeds.js'
 import { slugParams } from '../lib/validation.js'
@@ -38,7 +38,8 @@ export default async function feedRoutes (app: FastifyInstance): Promise<void> {
     atom(reply, '/feed', request.i18n.t('feed.site', { site: new URL(base).host }), '/', await listNewestTopicEntries(app.db, null, ENTRIES)))
 
   app.get<{ Params: { slug: string } }>('/forum/:slug/feed', { schema: { params: slugParams } }, async (request, reply) => {
-    const forum = await findForumBySlug(app.db, request.params.slug)
+    // A feed is for anyone who has its address: a forum a guest may not read has none.
+    const forum = await findReadableForum(app.db, null, request.params.slug)
     if (!forum) throw notFound()
     return atom(reply, `/forum/${forum.slug}/feed`, request.i18n.t('feed.forum', { name: forum.name }), `/forum/${forum.slug}`, await listNewestTopicEntries(app.db, forum.id, ENTRIES))
   })
@@ -46,7 +47,7 @@ export default async function feedRoutes (app: FastifyInstance): Promise<void> {
   app.get<{ Params: { slug: string } }>('/topic/:slug/feed', { schema: { params: slugParams } }, async (request, reply) => {
     const topic = await findTopicBySlug(app.db, request.params.slug)
     // A feed is for anyone who has its address: what a guest may not read has none.
-    if (!topic || !canSeeTopic(null, topic)) throw notFound()
+    if (!topic || !await canSeeTopic(app.db, null, topic)) throw notFound()
     return atom(reply, `/topic/${topic.slug}/feed`, request.i18n.t('feed.topic', { title: topic.title }), `/topic/${topic.slug}`, await listNewestPostEntries(app.db, topic.id, ENTRIES))
   })
 }

@@ -1,13 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ensure, notFound } from '../plugins/errors.js'
 import { can } from '../permissions.js'
-import { findForumBySlug, forumPath, listForumsFlat, listForumTree, type ForumSummary } from '../models/forums.js'
+import { forumPath, listForumsFlat, listForumTree, type ForumSummary } from '../models/forums.js'
 import { createTopic, listAnnouncementsElsewhere, listTopicsInForum } from '../models/topics.js'
 import { pageLinks, paginate, parsePageParam } from '../lib/pagination.js'
 import { checkBody, checkTitle, collectErrors, formSchema, slugParams } from '../lib/validation.js'
 import type { Forum } from '../db/schema.js'
 import { preparePost, refusalStatus, writePost } from './posting.js'
 import { findWatchLevel, FORUM_LEVELS } from '../models/watches.js'
+import { findReadableForum } from '../models/readable.js'
 import { topicPageUrl } from './topics.js'
 import { withUnread } from './keeping-up.js'
 
@@ -24,11 +25,11 @@ function findInTree (forums: ForumSummary[], id: number): ForumSummary | undefin
 
 export default async function forumRoutes (app: FastifyInstance): Promise<void> {
   app.get('/', async (_request, reply) => {
-    return reply.page('forums/index', { forums: await listForumTree(app.db), feed: { href: '/feed', title: 'Atom' } })
+    return reply.page('forums/index', { forums: await listForumTree(app.db, _request.viewer?.id ?? null), feed: { href: '/feed', title: 'Atom' } })
   })
 
   async function showForum (request: FastifyRequest<{ Params: SlugPage }>, reply: FastifyReply): Promise<FastifyReply> {
-    const forum = await findForumBySlug(app.db, request.params.slug)
+    const forum = await findReadableForum(app.db, request.viewer, request.params.slug)
     const pageNumber = parsePageParam(request.params.n)
     if (!forum || pageNumber === null) throw notFound()
     const perPage = app.settings.topics_per_page
@@ -42,8 +43,8 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
       forum,
       breadcrumbs: forumPath(forums, forum.id).slice(0, -1),
       feed: { href: `/forum/${forum.slug}/feed`, title: forum.name },
-      subforums: findInTree(await listForumTree(app.db), forum.id)?.subforums ?? [],
-      announcements: await withUnread(app.db, request.viewer, page.number === 1 ? await listAnnouncementsElsewhere(app.db, forum.id) : []),
+      subforums: findInTree(await listForumTree(app.db, request.viewer?.id ?? null), forum.id)?.subforums ?? [],
+      announcements: await withUnread(app.db, request.viewer, page.number === 1 ? await listAnnouncementsElsewhere(app.db, request.viewer?.id ?? null, forum.id) : []),
       topics: await withUnread(app.db, request.viewer, topics),
       page,
       pageLinks: page.pageCount > 1 ? pageLinks(page, n => n === 1 ? `/forum/${forum.slug}` : `/forum/${forum.slug}/page/${n}`) : [],
@@ -55,7 +56,7 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
   app.get('/forum/:slug/page/:n', { schema: { params: slugParams } }, showForum)
 
   async function forumForNewTopic (request: FastifyRequest<{ Params: SlugPage }>): Promise<Forum> {
-    const forum = await findForumBySlug(app.db, request.params.slug)
+    const forum = await findReadableForum(app.db, request.viewer, request.params.slug)
     if (!forum) throw notFound()
     ensure(can(request.viewer, { do: 'topic.create' }))
     return forum

@@ -3,7 +3,7 @@ import { ensure, notFound } from '../plugins/errors.js'
 import type { Viewer } from '../permissions.js'
 import { countListedTopics, listLatestTopics, listUnreadTopics, type TopicListItem } from '../models/topics.js'
 import { firstUnreadPost, markForumRead, unreadCounts } from '../models/reads.js'
-import { findForumBySlug } from '../models/forums.js'
+import { findReadableForum } from '../models/readable.js'
 import { findPostById } from '../models/posts.js'
 import { pageLinks, paginate, parsePageParam } from '../lib/pagination.js'
 import type { DB } from '../db/index.js'
@@ -27,9 +27,9 @@ export default async function keepingUpRoutes (app: FastifyInstance): Promise<vo
     const offset = (number - 1) * PER_PAGE
     // The unread list is not counted ahead: one more than a page tells whether there is a next one.
     const topics = what === 'latest'
-      ? await listLatestTopics(app.db, { offset, limit: PER_PAGE })
+      ? await listLatestTopics(app.db, request.viewer?.id ?? null, { offset, limit: PER_PAGE })
       : await listUnreadTopics(app.db, request.viewer!.id, { offset, limit: PER_PAGE + 1 })
-    const page = what === 'latest' ? paginate(number, PER_PAGE, await countListedTopics(app.db)) : null
+    const page = what === 'latest' ? paginate(number, PER_PAGE, await countListedTopics(app.db, request.viewer?.id ?? null)) : null
     if (what === 'latest' && !page) throw notFound()
     const url = (n: number): string => n === 1 ? `/${what}` : `/${what}?page=${n}`
     return reply.page('topics/list', {
@@ -63,7 +63,7 @@ export default async function keepingUpRoutes (app: FastifyInstance): Promise<vo
   })
 
   app.post<{ Params: { slug: string } }>('/forum/:slug/read', { schema: { params: slugParams, body: formSchema([]) } }, async (request, reply) => {
-    const forum = await findForumBySlug(app.db, request.params.slug)
+    const forum = await findReadableForum(app.db, request.viewer, request.params.slug)
     if (!forum) throw notFound()
     if (request.viewer === null) ensure(loginFirst)
     await markForumRead(app.db, request.viewer!.id, forum.id)

@@ -162,7 +162,7 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
     const id = parseId(request.params.id)
     const post = id === null ? undefined : await findPostById(app.db, id)
     const topic = post === undefined ? undefined : await findTopicBySlug(app.db, post.topic_slug)
-    if (!post || !topic || !canSeeTopic(request.viewer, topic)) throw notFound()
+    if (!post || !topic || !await canSeeTopic(app.db, request.viewer, topic)) throw notFound()
     ensure(can(request.viewer, { do: 'forum.moderate', forumId: post.forum_id }))
     // "upheld_hidden": upheld, and the post hidden with the same reason.
     const hideToo = request.body.resolution === 'upheld_hidden' || request.body.hide === '1'

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { ensure, HttpError, notFound } from '../plugins/errors.js'
 import { countNotifications, listNotifications, openNotification } from '../models/notifications.js'
 import { FORUM_LEVELS, setWatchLevel, TOPIC_LEVELS } from '../models/watches.js'
-import { findForumBySlug } from '../models/forums.js'
+import { findReadableForum } from '../models/readable.js'
 import { setMailPreferences, findUserById } from '../models/users.js'
 import { pageLinks, paginate, parsePageParam } from '../lib/pagination.js'
 import { formSchema, idParams, parseId, slugParams } from '../lib/validation.js'
@@ -53,7 +53,7 @@ export default async function notificationRoutes (app: FastifyInstance): Promise
   app.post<{ Params: { slug: string }, Body: { level?: string } }>('/forum/:slug/watch', {
     schema: { params: slugParams, body: formSchema(['level']) }
   }, async (request, reply) => {
-    const forum = await findForumBySlug(app.db, request.params.slug)
+    const forum = await findReadableForum(app.db, request.viewer, request.params.slug)
     if (!forum) throw notFound()
     if (request.viewer === null) ensure(loginFirst)
     const level = request.body.level ?? ''

@@ -21,7 +21,7 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
     const id = parseId(request.params.id)
     const post = id === null ? undefined : await findPostById(app.db, id)
     const topic = post === undefined ? undefined : await findTopicBySlug(app.db, post.topic_slug)
-    if (!post || !topic || !canSeeTopic(request.viewer, topic)) throw notFound()
+    if (!post || !topic || !await canSeeTopic(app.db, request.viewer, topic)) throw notFound()
     const url = postUrlFor(request.viewer, topic.slug, topic.forum_id, post, app.settings.posts_per_page, topic.visible_post_count)
     if (url === null) throw notFound()
     return { post, url }

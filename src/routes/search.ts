@@ -20,7 +20,7 @@ export default async function searchRoutes (app: FastifyInstance): Promise<void>
     const query = parseQuery(typed, app.config.locale)
     const { total, more, hits } = typed.trim() === ''
       ? { total: 0, more: false, hits: [] }
-      : await searchPosts(app.db, query, { moderates: moderator ? moderatedForumIds(viewer) : false }, { limit: PER_PAGE, offset: (number - 1) * PER_PAGE, order })
+      : await searchPosts(app.db, query, { readerId: viewer?.id ?? null, moderates: moderator ? moderatedForumIds(viewer) : false }, { limit: PER_PAGE, offset: (number - 1) * PER_PAGE, order })
     const page = paginate(number, PER_PAGE, total)
     const url = (n: number): string => `/search?${new URLSearchParams({ q: typed, ...(order === 'latest' ? { order } : {}), ...(n > 1 ? { page: String(n) } : {}) })}`
     return reply.page('search/results', {

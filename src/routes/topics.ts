@@ -8,6 +8,7 @@ import { createReply, listPostsInTopic, listQueuedPostsByAuthor } from '../model
 import { listTopicNotices } from '../models/moderation.js'
 import { markPostsRead } from '../models/notifications.js'
 import { markTopicRead } from '../models/reads.js'
+import { readsForum } from '../models/readable.js'
 import { findWatchLevel, TOPIC_LEVELS } from '../models/watches.js'
 import { topicNotices } from './topic-notices.js'
 import { forumPath, listForumsFlat } from '../models/forums.js'
@@ -32,8 +33,12 @@ export function postUrlFor (viewer: Viewer, slug: string, forumId: number, post:
   return position === null ? null : `${topicPageUrl(slug, pageOfPosition(position, perPage))}#post-${post.id}`
 }
 
-/** Whether a viewer may open a topic at all: hidden topics and unapproved new topics are for moderators (and their author). */
-export function canSeeTopic (viewer: Viewer, topic: TopicWithForum): boolean {
+/**
+ * Whether a viewer may open a topic at all: only in a forum they read; hidden topics and
+ * unapproved new topics are for moderators (and their author).
+ */
+export async function canSeeTopic (db: DB, viewer: Viewer, topic: TopicWithForum): Promise<boolean> {
+  if (!await readsForum(db, viewer, { id: topic.forum_id, private: topic.forum_private })) return false
   if (moderatesForum(viewer, topic.forum_id)) return true
   if (topic.hidden) return false
   return (!topic.queued && topic.visible_post_count > 0) || (viewer !== null && viewer.id === topic.author_id)
@@ -46,7 +51,7 @@ export function canSeeTopic (viewer: Viewer, topic: TopicWithForum): boolean {
 export async function findVisibleTopic (db: DB, viewer: Viewer, slug: string): Promise<{ topic: TopicWithForum, renamed: boolean }> {
   const current = await findTopicBySlug(db, slug)
   const topic = current ?? await findTopicBySlug(db, await findRenamedTopicSlug(db, slug) ?? '')
-  if (!topic || !canSeeTopic(viewer, topic)) throw notFound()
+  if (!topic || !await canSeeTopic(db, viewer, topic)) throw notFound()
   return { topic, renamed: current === undefined }
 }
 

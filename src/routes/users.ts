@@ -29,7 +29,7 @@ export default async function userRoutes (app: FastifyInstance): Promise<void> {
       title: user.username,
       member: { username: user.username, role: user.role, created_at: user.created_at, post_count: user.post_count },
       suspended: describeSuspension(user, request.i18n),
-      posts: await listRecentPostsByUser(app.db, user.id, 10),
+      posts: await listRecentPostsByUser(app.db, request.viewer?.id ?? null, user.id, 10),
       tools: tools.suspend || tools.roles || tools.forums ? tools : null,
       mute: viewer === null || viewer.id === user.id ? null : { muted: await isMuted(app.db, viewer.id, user.id) }
     })
