@@ -27,6 +27,7 @@ import notificationRoutes from './routes/notifications.js'
 import keepingUpRoutes from './routes/keeping-up.js'
 import feedRoutes from './routes/feeds.js'
 import searchRoutes from './routes/search.js'
+import groupRoutes from './routes/groups.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -93,5 +94,7 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   await app.register(keepingUpRoutes)
   await app.register(feedRoutes)
   await app.register(searchRoutes)
+  // The network: groups, and private forums for their members (who reads what: models/readable.ts).
+  await app.register(groupRoutes)
   return app
 }

@@ -24,6 +24,10 @@ export type Action =
   | { do: 'member.suspend', member: User }
   | { do: 'member.role', member: User, role: Role }
   | { do: 'site.administer' }
+  /** join or ask to join a group (closed groups refuse) */
+  | { do: 'group.join', joining: 'open' | 'request' | 'closed' }
+  /** approve requests, add and remove members: the group's managers and the beheerder */
+  | { do: 'group.manage', isManager: boolean }
 
 /** `reason` is a locale key saying why, shown on the 403 page. */
 export type Decision = { ok: true } | { ok: false, reason: string, needsLogin: boolean }
@@ -63,7 +67,8 @@ export function actsOnMembers (viewer: Viewer): boolean {
 
 const allowed: Decision = { ok: true }
 const refuse = (reason: string): Decision => ({ ok: false, reason, needsLogin: false })
-const loginFirst: Decision = { ok: false, reason: 'refusal.login', needsLogin: true }
+/** A guest who tries to act is sent to log in first. */
+export const loginFirst: Decision = { ok: false, reason: 'refusal.login', needsLogin: true }
 
 export function can (viewer: Viewer, action: Action): Decision {
   if (viewer === null) return loginFirst
@@ -111,6 +116,10 @@ export function can (viewer: Viewer, action: Action): Decision {
     }
     case 'site.administer':
       return hasRole(viewer, 'beheerder') ? allowed : refuse('refusal.beheerder_only')
+    case 'group.join':
+      return action.joining === 'closed' ? refuse('refusal.group_closed') : allowed
+    case 'group.manage':
+      return action.isManager || hasRole(viewer, 'beheerder') ? allowed : refuse('refusal.group_managers_only')
   }
 }
 

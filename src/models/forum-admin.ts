@@ -6,9 +6,20 @@ import { recountForum } from './recount.js'
 
 /** A beheerder's changes to a forum: its name, description, place among the others, and removal. */
 
-export interface ForumChanges { name: string, description: string, parentSlug: string, position: number }
+export interface ForumChanges {
+  name: string
+  description: string
+  parentSlug: string
+  position: number
+  /** The group it belongs to ('' none) and whether it is for that group's members only. */
+  groupSlug?: string
+  private?: boolean
+}
 
-/** Saves a forum's name, description, parent and position; its URL stays. A forum cannot move under itself. */
+/**
+ * Saves a forum's name, description, parent, position, group and visibility; its URL stays.
+ * A forum cannot move under itself, and only a forum with a group can be private.
+ */
 export async function updateForum (db: DB, forum: Forum, changes: ForumChanges, act: Act): Promise<Forum> {
   const name = changes.name.trim()
   const description = changes.description.trim()
@@ -26,10 +37,19 @@ export async function updateForum (db: DB, forum: Forum, changes: ForumChanges, 
       }
       parentId = parent.id
     }
-    const saved = await trx.updateTable('forums').set({ name, description, parent_id: parentId, position: changes.position })
+    let groupId = forum.group_id
+    if (changes.groupSlug !== undefined) {
+      const group = changes.groupSlug === '' ? null : await trx.selectFrom('groups').select('id').where('slug', '=', changes.groupSlug).executeTakeFirst()
+      if (group === undefined) throw new ForumError('group.unknown')
+      groupId = group?.id ?? null
+    }
+    const isPrivate = changes.private ?? forum.private === 1
+    if (isPrivate && groupId === null) throw new ForumError('admin.private_needs_group')
+    const saved = await trx.updateTable('forums').set({ name, description, parent_id: parentId, position: changes.position, group_id: groupId, private: isPrivate ? 1 : 0 })
       .where('id', '=', forum.id).returningAll().executeTakeFirstOrThrow()
     const renamed = forum.name !== name ? `${forum.name} → ${name}` : null
-    await logAct(trx, { ...act, from: renamed, to: forum.slug })
+    const visibility = (forum.private === 1) !== isPrivate ? (isPrivate ? 'private' : 'public') : null
+    await logAct(trx, { ...act, from: renamed, to: visibility === null ? forum.slug : `${forum.slug} (${visibility})` })
     return saved
   })
 }

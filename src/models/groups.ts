@@ -79,6 +79,14 @@ export async function addMember (db: DB, groupId: number, userId: number, option
     }))).execute()
 }
 
+/** Makes a member (added if need be) a manager of the group, or a plain member again. */
+export async function setManager (db: DB, groupId: number, userId: number, manager: boolean): Promise<void> {
+  await db.transaction().execute(async trx => {
+    if (manager) await addMember(trx, groupId, userId)
+    await trx.updateTable('group_members').set({ manager: manager ? 1 : 0 }).where('group_id', '=', groupId).where('user_id', '=', userId).execute()
+  })
+}
+
 /** Leaving, removing a member, or refusing one who asked: the row goes. */
 export async function removeMember (db: DB, groupId: number, userId: number): Promise<void> {
   await db.deleteFrom('group_members').where('group_id', '=', groupId).where('user_id', '=', userId).execute()

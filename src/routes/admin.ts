@@ -8,6 +8,7 @@ import { formSchema, slugParams } from '../lib/validation.js'
 import type { Forum } from '../db/schema.js'
 import type { Translator } from '../lib/i18n.js'
 import { logAct } from '../models/moderation.js'
+import { createGroup, GroupError, JOININGS, listGroups, type Joining } from '../models/groups.js'
 
 const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as Array<keyof Settings>
 /** Settings that must be at least 1; the others may be 0 (0 turns a limit or queue off). */
@@ -18,9 +19,11 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
   /** One forum's edit form came back with an error: its slug, the typed values and the error. */
   interface ForumEdit { slug: string, values: Record<string, unknown>, error: string }
 
-  async function adminPage (i18n: Translator, values: Record<string, unknown>, errors: Record<string, string> | undefined, forumValues: Record<string, unknown> = {}, edit?: ForumEdit) {
+  async function adminPage (i18n: Translator, values: Record<string, unknown>, errors: Record<string, string> | undefined, forumValues: Record<string, unknown> = {}, edit?: ForumEdit, groupValues: Record<string, unknown> = {}) {
     const forums = await listForumsFlat(app.db)
-    const rows = await app.db.selectFrom('forums').select(['id', 'description', 'position']).execute()
+    const rows = await app.db.selectFrom('forums').leftJoin('groups', 'groups.id', 'forums.group_id')
+      .select(['forums.id', 'forums.description', 'forums.position', 'forums.private', 'groups.slug as group']).execute()
+    const groups = await listGroups(app.db)
     return {
       title: i18n.t('admin.title'),
       settings: SETTING_KEYS.map(key => ({ key, value: values[key] ?? app.settings[key], error: errors?.[key] })),
@@ -32,13 +35,17 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
         const typed = edit?.slug === forum.slug ? edit.values : {}
         return {
           ...forum,
-          values: { name: forum.name, description: row.description, position: row.position, parent: parent?.slug ?? '', ...typed },
+          values: { name: forum.name, description: row.description, position: row.position, parent: parent?.slug ?? '', group: row.group ?? '', visibility: row.private === 1 ? 'private' : 'public', ...typed },
           error: edit?.slug === forum.slug ? edit.error : undefined,
           others: forums.filter(f => f.id !== forum.id)
         }
       }),
       forumValues,
-      forumError: errors?.forum
+      forumError: errors?.forum,
+      groups,
+      joinings: JOININGS,
+      groupValues,
+      groupError: errors?.group
     }
   }
 
@@ -91,20 +98,38 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
     }
   })
 
-  app.post<{ Params: { slug: string }, Body: { name?: string, description?: string, parent?: string, position?: string } }>('/admin/forums/:slug', {
-    schema: { params: slugParams, body: formSchema(['name', 'description', 'parent', 'position']) }
+  app.post<{ Params: { slug: string }, Body: { name?: string, description?: string, parent?: string, position?: string, group?: string, visibility?: string } }>('/admin/forums/:slug', {
+    schema: { params: slugParams, body: formSchema(['name', 'description', 'parent', 'position', 'group', 'visibility']) }
   }, async (request, reply) => {
     ensure(can(request.viewer, { do: 'site.administer' }))
     const forum = await managedForum(request.params.slug)
     const { name = forum.name, description = forum.description, parent = '', position = String(forum.position) } = request.body
     try {
       if (!/^\d{1,7}$/.test(position.trim())) throw new ForumError('admin.whole_number')
-      const saved = await updateForum(app.db, forum, { name, description, parentSlug: parent, position: Number(position) },
+      const { group, visibility } = request.body
+      if (visibility !== undefined && visibility !== 'public' && visibility !== 'private') throw new ForumError('settings.unknown_choice')
+      const saved = await updateForum(app.db, forum, { name, description, parentSlug: parent, position: Number(position), groupSlug: group, private: visibility === undefined ? undefined : visibility === 'private' },
         { moderatorId: request.viewer!.id, action: 'forum.update' })
       return reply.done('/admin#forums', 'flash.forum_saved', { name: saved.name })
     } catch (error) {
       if (!(error instanceof ForumError)) throw error
       return reply.page('admin/show', await adminPage(request.i18n, {}, undefined, {}, { slug: forum.slug, values: request.body, error: error.message }), 400)
+    }
+  })
+
+  app.post<{ Body: { name?: string, description?: string, joining?: string } }>('/admin/groups', {
+    schema: { body: formSchema(['name', 'description', 'joining']) }
+  }, async (request, reply) => {
+    ensure(can(request.viewer, { do: 'site.administer' }))
+    const { name = '', description = '', joining = '' } = request.body
+    try {
+      if (!(JOININGS as readonly string[]).includes(joining)) throw new GroupError('settings.unknown_choice')
+      if (description.trim().length > 300) throw new GroupError('admin.forum_description_length')
+      const group = await createGroup(app.db, { name, description, joining: joining as Joining })
+      return reply.done(`/groups/${group.slug}`, 'flash.group_created', { name: group.name })
+    } catch (error) {
+      if (!(error instanceof GroupError)) throw error
+      return reply.page('admin/show', await adminPage(request.i18n, {}, { group: error.message }, {}, undefined, request.body), 400)
     }
   })
 

@@ -6,6 +6,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { csrfToken, Visitor } from '../helper.js'
 import { makeForum, makeMember, makeTopic, PASSWORD } from '../factories.js'
 import { reportPost } from '../../src/models/reports.js'
+import { createGroup } from '../../src/models/groups.js'
 import { leaksIn, pathSegment, RAW, VALUES, type RawInput } from './inputs.js'
 
 export type Role = 'guest' | 'lid' | 'moderator'
@@ -43,6 +44,8 @@ export interface Targets {
   reportedPost: number
   /** an account whose password is PASSWORD, for logins that succeed */
   loginAs: string
+  /** an open group to join and leave */
+  group: string
 }
 
 const EVERYONE: Role[] = ['guest', 'lid', 'moderator']
@@ -117,8 +120,15 @@ export function stateChangingRoutes (c: Targets): Route[] {
     { name: 'POST /account/language', url: () => '/account/language', fields: ['locale'], accepts: MEMBERS, baseline: () => ({ locale: 'nl' }) },
     { name: 'POST /account/mail', url: () => '/account/mail', fields: ['email_mode', 'auto_watch'], accepts: MEMBERS, baseline: () => ({ email_mode: 'immediately', auto_watch: '1' }) },
     {
-      name: 'POST /admin/forums/:slug', url: p => `/admin/forums/${p}`, param: c.forum, fields: ['name', 'description', 'parent', 'position'], accepts: [],
-      baseline: () => ({ name: 'Algemeen', description: '', parent: '', position: '1' })
+      name: 'POST /admin/forums/:slug', url: p => `/admin/forums/${p}`, param: c.forum, fields: ['name', 'description', 'parent', 'position', 'group', 'visibility'], accepts: [],
+      baseline: () => ({ name: 'Algemeen', description: '', parent: '', position: '1', group: '', visibility: 'public' })
+    },
+    { name: 'POST /admin/groups', url: () => '/admin/groups', fields: ['name', 'description', 'joining'], accepts: [], baseline: () => ({ name: 'Regio Oost', description: '', joining: 'open' }) },
+    { name: 'POST /groups/:slug/join', url: p => `/groups/${p}/join`, param: c.group, fields: ['extra'], accepts: MEMBERS, baseline: () => ({}) },
+    { name: 'POST /groups/:slug/leave', url: p => `/groups/${p}/leave`, param: c.group, fields: ['extra'], accepts: MEMBERS, baseline: () => ({}) },
+    {
+      name: 'POST /groups/:slug/members', url: p => `/groups/${p}/members`, param: c.group, fields: ['action', 'username'], accepts: [],
+      baseline: () => ({ action: 'add', username: 'kees' })
     },
     {
       name: 'POST /moderation/reports/:id/resolve', url: p => `/moderation/reports/${p}/resolve`, param: String(c.reportedPost),
@@ -234,6 +244,7 @@ export async function fuzzFixture (app: FastifyInstance): Promise<Targets> {
   const jansTopic = await makeTopic(app, { forumId: algemeen.id, author: jan, title: 'Vraag van jan' })
   const modTopic = await makeTopic(app, { forumId: algemeen.id, author: piet, title: 'Onderwerp om te modereren', replies: 4 })
   await reportPost(app.db, { postId: pietsTopic.ids[2], reporterId: kees.id, reason: 'onaardig' })
+  const group = await createGroup(app.db, { name: 'Sector musea', joining: 'open' })
   return {
     forum: algemeen.slug,
     topic: pietsTopic.topic.slug,
@@ -244,7 +255,8 @@ export async function fuzzFixture (app: FastifyInstance): Promise<Targets> {
     splitPost: modTopic.ids[2],
     member: 'piet',
     reportedPost: pietsTopic.ids[2],
-    loginAs: 'kees'
+    loginAs: 'kees',
+    group: group.slug
   }
 }
 
