@@ -28,6 +28,8 @@ import keepingUpRoutes from './routes/keeping-up.js'
 import feedRoutes from './routes/feeds.js'
 import searchRoutes from './routes/search.js'
 import groupRoutes from './routes/groups.js'
+import profileRoutes from './routes/profiles.js'
+import directoryRoutes from './routes/directory.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -96,5 +98,7 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   await app.register(searchRoutes)
   // The network: groups, and private forums for their members (who reads what: models/readable.ts).
   await app.register(groupRoutes)
+  await app.register(profileRoutes)
+  await app.register(directoryRoutes)
   return app
 }

@@ -7,6 +7,8 @@ export interface Config {
   port: number
   host: string
   dataDir: string
+  /** Uploaded files (avatars, documents); null: DATA_DIR/uploads. */
+  uploadsDir: string | null
   /** Absolute links (mail, feeds) are built from this, never from the Host header. */
   baseUrl: string
   demo: boolean
@@ -68,6 +70,7 @@ export function loadConfig (env: Env = process.env, overrides: Partial<Config> =
     port,
     host,
     dataDir: path.resolve(env.DATA_DIR ?? './data'),
+    uploadsDir: env.UPLOADS_DIR ? path.resolve(env.UPLOADS_DIR) : null,
     baseUrl,
     demo: env.KRING_DEMO !== '0',
     locale,
@@ -82,6 +85,10 @@ export function loadConfig (env: Env = process.env, overrides: Partial<Config> =
     renderTimeLimitMs: 1500,
     ...overrides
   }
+}
+
+export function uploadsDirectory (config: Pick<Config, 'dataDir' | 'uploadsDir'>): string {
+  return config.uploadsDir ?? path.join(config.dataDir, 'uploads')
 }
 
 export function databaseFile (config: Pick<Config, 'dataDir'>): string {

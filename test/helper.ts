@@ -74,6 +74,26 @@ export class Visitor {
     return this.postRaw(url, { _csrf: token, ...fields })
   }
 
+  /** As `submit`, for a form with files (`multipart/form-data`), the way a browser encodes it. */
+  async submitMultipart (formPage: string, url: string, fields: Record<string, string>, files: Array<{ field: string, filename: string, type: string, data: Buffer }>): Promise<LightMyRequestResponse> {
+    const page = await this.get(formPage)
+    const token = csrfToken(page.body)
+    if (!token) throw new Error(`no CSRF token on ${formPage} (status ${page.statusCode})`)
+    const boundary = `----kring${Math.random().toString(16).slice(2)}`
+    const parts: Buffer[] = []
+    for (const [name, value] of Object.entries({ _csrf: token, ...fields })) {
+      parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`))
+    }
+    for (const file of files) {
+      parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${file.field}"; filename="${file.filename.replace(/"/g, '%22')}"\r\nContent-Type: ${file.type}\r\n\r\n`), file.data, Buffer.from('\r\n'))
+    }
+    parts.push(Buffer.from(`--${boundary}--\r\n`))
+    return this.remember(await this.app.inject({
+      method: 'POST', url, remoteAddress: this.ip, payload: Buffer.concat(parts),
+      headers: { cookie: this.cookieHeader, 'content-type': `multipart/form-data; boundary=${boundary}` }
+    }))
+  }
+
   async login (login: string, password: string): Promise<LightMyRequestResponse> {
     const response = await this.submit('/login', '/login', { login, password })
     if (response.statusCode !== 303) throw new Error(`login as ${login} failed with ${response.statusCode}`)

@@ -35,6 +35,26 @@ export interface UsersTable {
   last_digest_at: number | null
   /** Hard bounces of the address since it last changed. */
   hard_bounces: Generated<number>
+  /** The profile: shown instead of the username where set. */
+  display_name: Generated<string>
+  organisation: Generated<string>
+  job_title: Generated<string>
+  region_id: number | null
+  sector_id: number | null
+  bio_md: Generated<string>
+  bio_html: Generated<string>
+  website: Generated<string>
+  /** Given by the beheerder, e.g. "Arbeidsrechtjurist": shown beside the name everywhere. */
+  expert_label: Generated<string>
+  /** The stored avatar's file name under UPLOADS_DIR/avatars; null: initials. */
+  avatar: string | null
+}
+
+export interface ProfileChoicesTable {
+  id: Generated<number>
+  kind: 'region' | 'sector'
+  name: string
+  position: Generated<number>
 }
 
 export type EmailMode = 'immediately' | 'daily' | 'weekly' | 'mailing_list' | 'never'
@@ -266,6 +286,7 @@ export interface Database {
   sessions: SessionsTable
   forums: ForumsTable
   groups: GroupsTable
+  profile_choices: ProfileChoicesTable
   group_members: GroupMembersTable
   topics: TopicsTable
   posts: PostsTable

@@ -3,11 +3,11 @@ import type { User } from '../db/schema.js'
 import PostalMime, { type Email } from 'postal-mime'
 import { translatorFor } from '../lib/i18n.js'
 import { checkBody, checkTitle } from '../lib/validation.js'
-import { can } from '../permissions.js'
+import { can, hasRole } from '../permissions.js'
 import { findPostById, createReply } from '../models/posts.js'
 import { createTopic, findTopicBySlug } from '../models/topics.js'
 import { findReadableForum } from '../models/readable.js'
-import { countHardBounce, findUserByEmail, findUserById } from '../models/users.js'
+import { countHardBounce, findUserByEmail, findUserById, listModeratedForumIds } from '../models/users.js'
 import { preparePost, writePost } from '../routes/posting.js'
 import { canSeeTopic } from '../routes/topics.js'
 import { replyRefusedMail } from './templates.js'
@@ -108,8 +108,10 @@ async function postReply (app: FastifyInstance, mail: Email, template: string, e
   const secret = await app.notifier.secret()
   const found = readReplyKey(secret, key)
   if (!found) return { status: 'rejected', reason: 'unknown reply address' }
-  const member = await findUserById(app.db, found.userId)
-  if (!member) return { status: 'rejected', reason: 'unknown reply address' }
+  const user = await findUserById(app.db, found.userId)
+  if (!user) return { status: 'rejected', reason: 'unknown reply address' }
+  // As the session does for the web: a moderator limited to some forums moderates only those.
+  const member = hasRole(user, 'moderator') ? { ...user, moderatedForumIds: await listModeratedForumIds(app.db, user.id) } : user
   // The key was made for this member: a mail from anyone else is not theirs to post.
   if ((mail.from?.address ?? '').toLowerCase() !== member.email.toLowerCase()) return { status: 'rejected', reason: 'the sender is not the member this address is for' }
 

@@ -74,9 +74,11 @@ export function forumPath (forums: ForumChoice[], forumId: number): ForumChoice[
   return path
 }
 
-/** Every forum in tree order with its depth, for lists to choose from, breadcrumbs and names: one small query, no joins. */
-export async function listForumsFlat (db: DB): Promise<ForumChoice[]> {
-  const rows = await db.selectFrom('forums').select(['id', 'slug', 'name', 'parent_id']).orderBy('position').orderBy('name').execute()
+/** Every forum this reader reads ('all': the beheerder's lists), in tree order with its depth, for lists to choose from, breadcrumbs and names. */
+export async function listForumsFlat (db: DB, readerId: number | null | 'all'): Promise<ForumChoice[]> {
+  let query = db.selectFrom('forums').select(['id', 'slug', 'name', 'parent_id'])
+  if (readerId !== 'all') query = query.where(inReadableForum('forums.id', readerId))
+  const rows = await query.orderBy('position').orderBy('name').execute()
   const children = (parentId: number | null, depth: number): ForumChoice[] => rows
     .filter(row => row.parent_id === parentId)
     .flatMap(row => [{ ...row, depth }, ...(depth < 50 ? children(row.id, depth + 1) : [])])

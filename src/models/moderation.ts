@@ -50,6 +50,9 @@ export interface LogEntry {
   other_topic_id: number | null
   other_topic_slug: string | null
   other_topic_title: string | null
+  /** The forums the two topics are in now, so a page names them only to those who read them. */
+  topic_forum_id: number | null
+  other_topic_forum_id: number | null
   post_id: number | null
   post_count: number | null
   member: string | null
@@ -66,7 +69,8 @@ function logEntries (db: DB) {
     .leftJoin('topics as other', 'other.id', 'log.other_topic_id')
     .leftJoin('users as member', 'member.id', 'log.user_id')
     .select(['log.id', 'log.action', 'moderator.username as moderator', 'log.topic_id', 'topics.slug as topic_slug', 'topics.title as topic_title',
-      'log.other_topic_id', 'other.slug as other_topic_slug', 'other.title as other_topic_title', 'log.post_id', 'log.post_count',
+      'log.other_topic_id', 'other.slug as other_topic_slug', 'other.title as other_topic_title', 'topics.forum_id as topic_forum_id',
+      'other.forum_id as other_topic_forum_id', 'log.post_id', 'log.post_count',
       'member.username as member', 'log.from_value', 'log.to_value', 'log.reason', 'log.created_at'])
 }
 

@@ -20,8 +20,16 @@ export async function renderPostBody (db: DB, source: string, author: { role: Ro
 export interface PostWithAuthor extends Post {
   author: string
   author_role: Role
+  /** The author's profile as every post shows it (organisation and avatar to those who see profiles). */
+  author_display_name: string
+  author_organisation: string
+  author_expert: string
+  author_avatar: string | null
   hidden_by_name: string | null
 }
+
+const AUTHOR_COLUMNS = ['users.username as author', 'users.role as author_role', 'users.display_name as author_display_name',
+  'users.organisation as author_organisation', 'users.expert_label as author_expert', 'users.avatar as author_avatar'] as const
 
 /**
  * One page of a topic. Moderators page through every post by position; everyone else
@@ -33,7 +41,7 @@ export async function listPostsInTopic (db: DB, topicId: number, range: { first:
     .innerJoin('users', 'users.id', 'posts.author_id')
     .leftJoin('users as hider', 'hider.id', 'posts.hidden_by')
     .selectAll('posts')
-    .select(['users.username as author', 'users.role as author_role', 'hider.username as hidden_by_name'])
+    .select([...AUTHOR_COLUMNS, 'hider.username as hidden_by_name'])
     .where('posts.topic_id', '=', topicId)
     .where(column, '>=', range.first)
     .where(column, '<=', range.last)
@@ -46,7 +54,7 @@ export async function listQueuedPostsByAuthor (db: DB, topicId: number, authorId
   return db.selectFrom('posts')
     .innerJoin('users', 'users.id', 'posts.author_id')
     .selectAll('posts')
-    .select(['users.username as author', 'users.role as author_role'])
+    .select(AUTHOR_COLUMNS)
     .select(eb => eb.val<string | null>(null).as('hidden_by_name'))
     .where('posts.topic_id', '=', topicId)
     .where('posts.author_id', '=', authorId)
@@ -206,6 +214,17 @@ export async function listRevisions (db: DB, postId: number): Promise<Revision[]
 }
 
 export interface RecentPost { id: number, created_at: number, topic_slug: string, topic_title: string }
+
+/** How many visible posts a member wrote in the forums the reader reads (the stored count holds private forums too). */
+export async function countPostsByUser (db: DB, readerId: number | null, userId: number): Promise<number> {
+  const row = await db.selectFrom('posts').innerJoin('topics', 'topics.id', 'posts.topic_id')
+    .select(eb => eb.fn.countAll<number>().as('n'))
+    .where('posts.author_id', '=', userId).where('posts.visible_position', 'is not', null)
+    .where('topics.hidden', '=', 0).where('topics.queued', '=', 0)
+    .where(inReadableForum('topics.forum_id', readerId))
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}
 
 /** A member's latest visible posts, in the forums the reader reads. */
 export async function listRecentPostsByUser (db: DB, readerId: number | null, userId: number, limit: number): Promise<RecentPost[]> {

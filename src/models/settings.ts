@@ -22,7 +22,9 @@ export const DEFAULT_SETTINGS = {
   limit_lid_first_day_topics: 3,
   limit_bijdrager_seconds: 5,
   /** A notification mail waits this long, and is dropped if the member read it on the site meanwhile (0: at once). */
-  mail_delay_minutes: 10
+  mail_delay_minutes: 10,
+  /** 1: profiles (organisation, bio, avatar, …) are shown to guests too; 0: to members only. */
+  profiles_public: 0
 }
 
 export type Settings = typeof DEFAULT_SETTINGS

@@ -10,6 +10,7 @@ import { hasRole, isSuspended, moderatedForumIds } from '../permissions.js'
 import { countModerationWork } from '../models/moderation.js'
 import { countUnreadNotifications } from '../models/notifications.js'
 import { INDEFINITELY, type User } from '../db/schema.js'
+import { initials } from '../lib/avatars.js'
 import { translator, type Translator, type Vars } from '../lib/i18n.js'
 
 declare module 'fastify' {
@@ -64,7 +65,12 @@ function helpersFor (fallback: Translator): Record<string, Handlebars.HelperDele
     urlencode: (text: string) => encodeURIComponent(text),
     concat: (...args: unknown[]) => args.slice(0, -1).join(''),
     eq: (a: unknown, b: unknown) => a === b,
-    or: (...args: unknown[]) => args.slice(0, -1).some(Boolean)
+    or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
+    and: (...args: unknown[]) => args.slice(0, -1).every(Boolean),
+    /** The first of its arguments that is not empty: `(either display_name username)`. */
+    either: (...args: unknown[]) => args.slice(0, -1).find(Boolean) ?? '',
+    array: (...args: unknown[]) => args.slice(0, -1),
+    initials: (name: string) => initials(String(name ?? ''))
   }
 }
 
@@ -105,7 +111,8 @@ export default fp(async app => {
     if (request.method !== 'GET' || viewer === null || request.url.startsWith('/static/') || request.url.endsWith('/feed')) return done()
     void (async () => {
       request.unreadNotifications = await countUnreadNotifications(app.db, viewer.id)
-      if (hasRole(viewer, 'moderator')) request.moderationWork = await countModerationWork(app.db, moderatedForumIds(viewer))
+      // A suspended moderator moderates nothing, so has nothing waiting either.
+      if (hasRole(viewer, 'moderator') && !isSuspended(viewer)) request.moderationWork = await countModerationWork(app.db, moderatedForumIds(viewer))
     })().then(() => done(), done)
   })
 
@@ -139,6 +146,6 @@ export default fp(async app => {
     const suspension = describeSuspension(viewer, request.i18n)
     // Views get what they show of the viewer, never the whole row (hash, e-mail).
     const shownViewer = viewer === null ? null : { id: viewer.id, username: viewer.username, role: viewer.role }
-    return this.view(template, { ...data, viewer: shownViewer, csrf, path: request.url, canonical: app.config.baseUrl + request.url.split('?')[0], suspension, i18n: request.i18n, lang: request.i18n.locale, isModerator: hasRole(viewer, 'moderator'), isBeheerder: hasRole(viewer, 'beheerder'), flash, work: request.moderationWork, unread: request.unreadNotifications })
+    return this.view(template, { ...data, viewer: shownViewer, csrf, path: request.url, canonical: app.config.baseUrl + request.url.split('?')[0], suspension, i18n: request.i18n, lang: request.i18n.locale, isModerator: hasRole(viewer, 'moderator'), isBeheerder: hasRole(viewer, 'beheerder'), profilesShown: viewer !== null || app.settings.profiles_public > 0, flash, work: request.moderationWork, unread: request.unreadNotifications })
   })
 }, { name: 'views', dependencies: ['session'] })

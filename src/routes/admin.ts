@@ -9,6 +9,7 @@ import type { Forum } from '../db/schema.js'
 import type { Translator } from '../lib/i18n.js'
 import { logAct } from '../models/moderation.js'
 import { createGroup, GroupError, JOININGS, listGroups, type Joining } from '../models/groups.js'
+import { listChoices, replaceChoices } from '../models/profiles.js'
 
 const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as Array<keyof Settings>
 /** Settings that must be at least 1; the others may be 0 (0 turns a limit or queue off). */
@@ -20,7 +21,7 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
   interface ForumEdit { slug: string, values: Record<string, unknown>, error: string }
 
   async function adminPage (i18n: Translator, values: Record<string, unknown>, errors: Record<string, string> | undefined, forumValues: Record<string, unknown> = {}, edit?: ForumEdit, groupValues: Record<string, unknown> = {}) {
-    const forums = await listForumsFlat(app.db)
+    const forums = await listForumsFlat(app.db, 'all')
     const rows = await app.db.selectFrom('forums').leftJoin('groups', 'groups.id', 'forums.group_id')
       .select(['forums.id', 'forums.description', 'forums.position', 'forums.private', 'groups.slug as group']).execute()
     const groups = await listGroups(app.db)
@@ -45,7 +46,12 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
       groups,
       joinings: JOININGS,
       groupValues,
-      groupError: errors?.group
+      groupError: errors?.group,
+      lists: {
+        region: (values.regions as string | undefined) ?? (await listChoices(app.db, 'region')).map(choice => choice.name).join('\n'),
+        sector: (values.sectors as string | undefined) ?? (await listChoices(app.db, 'sector')).map(choice => choice.name).join('\n')
+      },
+      listsError: errors?.lists
     }
   }
 
@@ -115,6 +121,19 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
       if (!(error instanceof ForumError)) throw error
       return reply.page('admin/show', await adminPage(request.i18n, {}, undefined, {}, { slug: forum.slug, values: request.body, error: error.message }), 400)
     }
+  })
+
+  // The regions and sectors members choose from, one per line; a name that stays keeps its members.
+  app.post<{ Body: { regions?: string, sectors?: string } }>('/admin/lists', { schema: { body: formSchema(['regions', 'sectors']) } }, async (request, reply) => {
+    ensure(can(request.viewer, { do: 'site.administer' }))
+    const names = (text: string | undefined): string[] => [...new Set((text ?? '').split(/\r?\n/).map(line => line.trim()).filter(line => line !== ''))]
+    const lists = { region: names(request.body.regions), sector: names(request.body.sectors) }
+    if ([...lists.region, ...lists.sector].some(name => [...name].length > 100 || /[<>\p{Cc}]/u.test(name)) || lists.region.length > 200 || lists.sector.length > 200) {
+      return reply.page('admin/show', await adminPage(request.i18n, request.body, { lists: 'admin.lists_invalid' }), 400)
+    }
+    await replaceChoices(app.db, 'region', lists.region)
+    await replaceChoices(app.db, 'sector', lists.sector)
+    return reply.done('/admin#lists', 'flash.settings_saved')
   })
 
   app.post<{ Body: { name?: string, description?: string, joining?: string } }>('/admin/groups', {

@@ -37,7 +37,7 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
     if (!page) throw notFound()
     const topics = await listTopicsInForum(app.db, forum.id, { offset: (page.number - 1) * perPage, limit: perPage })
     // A top-level forum's breadcrumb is just "Forums": the forum list is read for subforums only.
-    const forums = forum.parent_id === null ? [] : await listForumsFlat(app.db)
+    const forums = forum.parent_id === null ? [] : await listForumsFlat(app.db, request.viewer?.id ?? null)
     return reply.page('forums/show', {
       title: forum.name,
       forum,

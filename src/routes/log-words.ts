@@ -18,13 +18,16 @@ export const LOGGED_ACTS = [
 const ARROW = { text: ' → ' }
 
 /** A log row in the reader's words: what was done, to what (linked), and what changed. */
-export function describeLogEntry (i18n: Translator, entry: LogEntry, forums: ForumChoice[]): LogLine {
+export function describeLogEntry (i18n: Translator, entry: LogEntry, forums: ForumChoice[], readsAll: boolean): LogLine {
   const forum = (slug: string | null): Segment => {
     const found = forums.find(f => f.slug === slug || f.name === slug)
-    return found ? { text: found.name, href: `/forum/${found.slug}` } : { text: slug ?? '' }
+    // `forums` are those the reader reads; a removed forum is named to the beheerder, who reads all.
+    return found ? { text: found.name, href: `/forum/${found.slug}` } : { text: readsAll ? slug ?? '' : i18n.t('forum.unreadable') }
   }
-  const topicLink = (slug: string | null, title: string | null): Segment[] => slug && title ? [{ text: title, href: `/topic/${slug}` }] : []
-  const subject: Segment[] = [...topicLink(entry.topic_slug, entry.topic_title)]
+  const reads = (forumId: number | null): boolean => readsAll || forums.some(f => f.id === forumId)
+  const topicLink = (slug: string | null, title: string | null, forumId: number | null): Segment[] =>
+    slug && title ? (reads(forumId) ? [{ text: title, href: `/topic/${slug}` }] : [{ text: i18n.t('log.unreadable_topic') }]) : []
+  const subject: Segment[] = [...topicLink(entry.topic_slug, entry.topic_title, entry.topic_forum_id)]
   if (entry.post_id !== null) subject.push({ text: `#${entry.post_id}`, href: `/post/${entry.post_id}` })
   if (entry.member !== null) subject.push({ text: entry.member, href: `/user/${encodeURIComponent(entry.member)}` })
 
@@ -39,7 +42,9 @@ export function describeLogEntry (i18n: Translator, entry: LogEntry, forums: For
       const whole = entry.action === 'topic.merge' && entry.other_topic_id === null && entry.post_count !== null
       change = whole
         ? [{ text: i18n.t('log.whole_topic', { title: entry.from_value ?? '' }) }]
-        : [...moved, ...(topicLink(entry.other_topic_slug, entry.other_topic_title).length > 0 ? topicLink(entry.other_topic_slug, entry.other_topic_title) : [{ text: entry.to_value ?? '' }])]
+        : [...moved, ...(topicLink(entry.other_topic_slug, entry.other_topic_title, entry.other_topic_forum_id).length > 0
+            ? topicLink(entry.other_topic_slug, entry.other_topic_title, entry.other_topic_forum_id)
+            : [{ text: readsAll ? entry.to_value ?? '' : i18n.t('log.unreadable_topic') }])]
       break
     }
     case 'member.role':

@@ -12,6 +12,7 @@ import { listOpenReports, resolveReports } from '../models/reports.js'
 import { findUserByUsername, ROLES, setModeratedForums, setUserRole, suspendUser } from '../models/users.js'
 import { checkReason, checkTitle, formSchema, idParams, parseId, slugParams } from '../lib/validation.js'
 import { parsePageParam } from '../lib/pagination.js'
+import { findReadableForum } from '../models/readable.js'
 import { canSeeTopic, findVisibleTopic, topicPageUrl } from './topics.js'
 
 interface TopicActForm { action?: string, reason?: string, forum?: string, title?: string, target?: string, posts?: string | string[], chosen?: string }
@@ -58,7 +59,8 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
     } else if (action === 'hide' || action === 'unhide') {
       await setTopicHidden(app.db, topic, action === 'hide', act)
     } else if (action === 'move') {
-      const target = await findForumBySlug(app.db, request.body.forum ?? '')
+      // A forum the moderator does not read is as unknown as one that does not exist.
+      const target = await findReadableForum(app.db, request.viewer, request.body.forum ?? '')
       if (!target) throw new HttpError(400, 'moderation.unknown_forum')
       ensure(can(request.viewer, { do: 'forum.moderate', forumId: target.id }))
       if (target.id !== topic.forum_id) {
@@ -76,7 +78,7 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
         }
         const targetSlug = (request.body.target ?? '').trim().replace(/^.*\/topic\//, '').replace(/[/#?].*$/, '')
         const target = await findTopicBySlug(app.db, targetSlug) ?? await findTopicBySlug(app.db, await findRenamedTopicSlug(app.db, targetSlug) ?? '')
-        if (!target) throw new HttpError(400, 'moderation.unknown_topic')
+        if (!target || !await canSeeTopic(app.db, request.viewer, target)) throw new HttpError(400, 'moderation.unknown_topic')
         ensure(can(request.viewer, { do: 'forum.moderate', forumId: target.forum_id }))
         // Without chosen posts, the whole topic goes into the target (the tools form asks for chosen ones). Either way: land on the moved posts.
         if (request.body.chosen === '1' && postIds.length === 0) throw new ModerationError('moderation.choose_replies')
@@ -188,10 +190,10 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
     const scope = { forumIds: actsOnMembers(viewer) ? null : viewer.moderatedForumIds ?? null, members: actsOnMembers(viewer), site: hasRole(viewer, 'beheerder') }
     const entries = await listModerationLog(app.db, { moderator: moderator || undefined, action: action || undefined, scope, limit: LOG_PAGE + 1, offset: (page - 1) * LOG_PAGE })
     const query = (n: number): string => `/moderation/log?${new URLSearchParams({ ...(moderator ? { moderator } : {}), ...(action ? { action } : {}), page: String(n) })}`
-    const forums = await listForumsFlat(app.db)
+    const forums = await listForumsFlat(app.db, viewer.id)
     return reply.page('moderation/log', {
       title: request.i18n.t('moderation.log'),
-      entries: entries.slice(0, LOG_PAGE).map(entry => describeLogEntry(request.i18n, entry, forums)),
+      entries: entries.slice(0, LOG_PAGE).map(entry => describeLogEntry(request.i18n, entry, forums, hasRole(viewer, 'beheerder'))),
       acts: LOGGED_ACTS.map(act => ({ value: act, label: request.i18n.t(`log.act.${act}`), selected: act === action })),
       moderators: (await listLogModerators(app.db)).map(name => ({ value: name, selected: name.toLowerCase() === (moderator ?? '').toLowerCase() })),
       newer: page > 1 ? query(page - 1) : null,

@@ -76,7 +76,7 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
       : []
     const replyDecision = can(viewer, { do: 'topic.reply', topic })
     // Most topics are in a top-level forum and were never closed or moved: then neither list is read.
-    const forums = everything || topic.forum_parent_id !== null || topic.has_notices ? await listForumsFlat(app.db) : []
+    const forums = everything || topic.forum_parent_id !== null || topic.has_notices ? await listForumsFlat(app.db, viewer?.id ?? null) : []
     return reply.page('topics/show', {
       title: topic.title,
       topic,

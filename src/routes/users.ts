@@ -4,8 +4,9 @@ import { can } from '../permissions.js'
 import { describeSuspension } from '../plugins/views.js'
 import { findUserByUsername, isMuted, listModeratedForumIds, ROLES, setMuted } from '../models/users.js'
 import { formSchema } from '../lib/validation.js'
-import { listRecentPostsByUser } from '../models/posts.js'
+import { countPostsByUser, listRecentPostsByUser } from '../models/posts.js'
 import { listForumsFlat, type ForumChoice } from '../models/forums.js'
+import { setExpertLabel } from '../models/profiles.js'
 
 export default async function userRoutes (app: FastifyInstance): Promise<void> {
   app.get<{ Params: { username: string } }>('/user/:username', {
@@ -18,21 +19,43 @@ export default async function userRoutes (app: FastifyInstance): Promise<void> {
     let forums: Array<ForumChoice & { chosen: boolean }> | null = null
     if (user.role === 'moderator' && can(viewer, { do: 'site.administer' }).ok) {
       const limited = await listModeratedForumIds(app.db, user.id) ?? []
-      forums = (await listForumsFlat(app.db)).map(f => ({ ...f, chosen: limited.includes(f.id) }))
+      forums = (await listForumsFlat(app.db, 'all')).map(f => ({ ...f, chosen: limited.includes(f.id) }))
     }
     const tools = {
       suspend: can(viewer, { do: 'member.suspend', member: user }).ok,
       roles: roles.length > 1 ? roles : null,
       forums
     }
+    // The profile itself is for members, unless the beheerder made profiles public; a guest sees a name and a role.
+    const profileShown = viewer !== null || app.settings.profiles_public > 0
+    const choiceName = async (id: number | null): Promise<string | null> => id === null ? null
+      : (await app.db.selectFrom('profile_choices').select('name').where('id', '=', id).executeTakeFirst())?.name ?? null
     return reply.page('users/show', {
-      title: user.username,
-      member: { username: user.username, role: user.role, created_at: user.created_at, post_count: user.post_count },
+      title: user.display_name || user.username,
+      member: { username: user.username, display_name: user.display_name, role: user.role, expert_label: user.expert_label, created_at: user.created_at, post_count: await countPostsByUser(app.db, viewer?.id ?? null, user.id) },
+      profile: profileShown
+        ? { organisation: user.organisation, job_title: user.job_title, website: user.website, bio_html: user.bio_html, avatar: user.avatar, region: await choiceName(user.region_id), sector: await choiceName(user.sector_id) }
+        : null,
+      ownProfile: viewer?.id === user.id,
+      expertTool: can(viewer, { do: 'site.administer' }).ok,
       suspended: describeSuspension(user, request.i18n),
       posts: await listRecentPostsByUser(app.db, request.viewer?.id ?? null, user.id, 10),
       tools: tools.suspend || tools.roles || tools.forums ? tools : null,
       mute: viewer === null || viewer.id === user.id ? null : { muted: await isMuted(app.db, viewer.id, user.id) }
     })
+  })
+
+  // The beheerder gives expert labels ("Arbeidsrechtjurist"), shown beside the name on every post and in the directory.
+  app.post<{ Params: { username: string }, Body: { label?: string } }>('/user/:username/expert', {
+    schema: { params: { type: 'object', properties: { username: { type: 'string' } }, required: ['username'] }, body: formSchema(['label']) }
+  }, async (request, reply) => {
+    const user = await findUserByUsername(app.db, request.params.username)
+    if (!user) throw notFound()
+    ensure(can(request.viewer, { do: 'site.administer' }))
+    const label = (request.body.label ?? '').trim()
+    if ([...label].length > 60 || /[<>\p{Cc}\u202a-\u202e\u2066-\u2069]/u.test(label)) throw new HttpError(400, 'profile.plain_text')
+    await setExpertLabel(app.db, user.id, label)
+    return reply.done(`/user/${encodeURIComponent(user.username)}`, 'flash.profile_saved')
   })
 
   app.post<{ Params: { username: string }, Body: { muted?: string } }>('/user/:username/mute', {

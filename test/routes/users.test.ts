@@ -56,7 +56,11 @@ t.test('a member without posts sees an empty list, and counts are formatted for 
   t.equal(definition(res.body, 'Berichten'), '0')
   t.equal(textOfClass(res.body, 'empty'), 'Nog geen berichten.')
   t.same(latestPostLinks(res.body), [])
-  await app.db.updateTable('users').set({ post_count: 1234 }).where('id', '=', piet.id).execute()
+  // The count is of the posts this reader may read: 1,234 of them, written straight into the database.
+  const forum = await makeForum(app)
+  const { topic } = await makeTopic(app, { forumId: forum.id, author: piet })
+  const insert = app.sqlite.prepare(`insert into posts (topic_id, author_id, position, visible_position, body_md, body_html, created_at, fanned_out) values (?, ?, ?, ?, 'x', 'x', ?, 1)`)
+  app.sqlite.transaction(() => { for (let i = 2; i <= 1234; i++) insert.run(topic.id, piet.id, i, i, Date.now()) })()
   res = await new Visitor(app).get('/user/piet')
   t.equal(definition(res.body, 'Berichten'), '1.234')
 })

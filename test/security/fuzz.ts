@@ -123,6 +123,12 @@ export function stateChangingRoutes (c: Targets): Route[] {
       name: 'POST /admin/forums/:slug', url: p => `/admin/forums/${p}`, param: c.forum, fields: ['name', 'description', 'parent', 'position', 'group', 'visibility'], accepts: [],
       baseline: () => ({ name: 'Algemeen', description: '', parent: '', position: '1', group: '', visibility: 'public' })
     },
+    {
+      name: 'POST /account/profile', url: () => '/account/profile', fields: ['display_name', 'organisation', 'job_title', 'website', 'bio', 'region', 'sector'], accepts: MEMBERS,
+      baseline: () => ({ display_name: 'Jan Jansen', organisation: 'Bibliotheek', job_title: '', website: 'https://example.org', bio: 'Hallo', region: '', sector: '' })
+    },
+    { name: 'POST /user/:username/expert', url: p => `/user/${p}/expert`, param: c.member, fields: ['label'], accepts: [], baseline: () => ({ label: 'Jurist' }) },
+    { name: 'POST /admin/lists', url: () => '/admin/lists', fields: ['regions', 'sectors'], accepts: [], baseline: () => ({ regions: 'Noord', sectors: 'Musea' }) },
     { name: 'POST /admin/groups', url: () => '/admin/groups', fields: ['name', 'description', 'joining'], accepts: [], baseline: () => ({ name: 'Regio Oost', description: '', joining: 'open' }) },
     { name: 'POST /groups/:slug/join', url: p => `/groups/${p}/join`, param: c.group, fields: ['extra'], accepts: MEMBERS, baseline: () => ({}) },
     { name: 'POST /groups/:slug/leave', url: p => `/groups/${p}/leave`, param: c.group, fields: ['extra'], accepts: MEMBERS, baseline: () => ({}) },

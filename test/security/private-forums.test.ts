@@ -1,10 +1,10 @@
 import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { buildTestApp, loggedIn, Visitor } from '../helper.js'
+import { buildTestApp, loggedIn, textOfClass, Visitor } from '../helper.js'
 import { makeForum, makeMember, makeTopic } from '../factories.js'
 import { smtpSink } from '../mail/smtp-sink.js'
 import { addMember, createGroup, setForumGroup } from '../../src/models/groups.js'
-import { suspendUser } from '../../src/models/users.js'
+import { setModeratedForums, suspendUser } from '../../src/models/users.js'
 import { digestLines } from '../../src/notifications/digests.js'
 import { receiveMail } from '../../src/mail/inbound.js'
 
@@ -29,6 +29,8 @@ async function setup (t: Test) {
   const open = await makeForum(app, 'Algemeen')
   const secret = await makeForum(app, SECRET_FORUM)
   await setForumGroup(app.db, secret.id, noord.id, true)
+  // A public subforum of the private one: its pages must not name its parent.
+  const child = await makeForum(app, 'Noord openbaar', secret.slug)
   const insider = await makeMember(app, 'insider')
   await makeMember(app, 'outsider')
   const southerner = await makeMember(app, 'southerner')
@@ -43,6 +45,7 @@ async function setup (t: Test) {
   await app.db.updateTable('users').set({ email_mode: 'immediately', email_confirmed_at: Date.now() }).where('username', 'not in', ['outsider', 'southerner']).execute()
   await app.db.updateTable('users').set({ email_confirmed_at: Date.now() }).execute()
   const publicTopic = await makeTopic(app, { forumId: open.id, author: insider, title: PUBLIC_TITLE })
+  const childTopic = await makeTopic(app, { forumId: child.id, author: insider, title: 'Openbaar in het noorden' })
   const insiderVisitor = await loggedIn(app, 'insider')
   const created = await insiderVisitor.submit(`/forum/${secret.slug}/new`, `/forum/${secret.slug}/new`, {
     title: SECRET_TITLE, body: `De ${SECRET_WORD} geldt, @outsider en @southerner weten van niets.`
@@ -55,13 +58,15 @@ async function setup (t: Test) {
     .where('topics.slug', '=', slug).orderBy('posts.id').execute()).map(row => row.id)
   await app.notifier.flush()
   await app.mailer.flush()
-  return { app, smtp, secret, slug, postIds, publicTopic }
+  return { app, smtp, secret, slug, postIds, publicTopic, child, childTopic }
 }
 
 /** Every page a reader can ask for, and whether it may mention the private forum at all. */
 type Surface = { url: string, absent: true } | { url: string, status: 404 } | { url: string, nothingFound: true }
-function surfaces (secretSlug: string, topicSlug: string, postIds: number[], profile: string): Surface[] {
+function surfaces (secretSlug: string, topicSlug: string, postIds: number[], profile: string, publicChild: { forum: string, topic: string }): Surface[] {
   return [
+    { url: `/forum/${publicChild.forum}`, absent: true },
+    { url: `/topic/${publicChild.topic}`, absent: true },
     { url: '/', absent: true },
     { url: '/latest', absent: true },
     { url: '/feed', absent: true },
@@ -86,13 +91,15 @@ function leaks (body: string, forumSlug: string): string[] {
   return [SECRET_FORUM, SECRET_TITLE, SECRET_WORD, `/forum/${forumSlug}`].filter(secret => body.includes(secret))
 }
 
-async function sweep (t: Test, app: FastifyInstance, who: string, visitor: Visitor, ctx: { secret: { slug: string }, slug: string, postIds: number[] }) {
-  for (const surface of surfaces(ctx.secret.slug, ctx.slug, ctx.postIds, 'insider')) {
+async function sweep (t: Test, app: FastifyInstance, who: string, visitor: Visitor, ctx: { secret: { slug: string }, slug: string, postIds: number[], child: { slug: string }, childTopic: { topic: { slug: string } } }) {
+  for (const surface of surfaces(ctx.secret.slug, ctx.slug, ctx.postIds, 'insider', { forum: ctx.child.slug, topic: ctx.childTopic.topic.slug })) {
     const page = await visitor.get(surface.url)
     if ('status' in surface) t.equal(page.statusCode, 404, `${who}: ${surface.url} is not found`)
     else if ('nothingFound' in surface) t.match(page.body, 'Niets gevonden.', `${who}: ${surface.url} finds nothing`)
     else t.same(leaks(page.body, ctx.secret.slug), [], `${who}: ${surface.url} says nothing of it`)
   }
+  const profile = await visitor.get('/user/insider')
+  t.equal(textOfClass(profile.body, 'profile-posts'), '2', `${who}: the profile counts only the posts they may read`)
   if (who !== 'guest') {
     t.same(leaks((await visitor.get('/unread')).body, ctx.secret.slug), [], `${who}: /unread says nothing of it`)
     t.same(leaks((await visitor.get('/notifications')).body, ctx.secret.slug), [], `${who}: nor do the notifications`)
@@ -167,5 +174,19 @@ t.test('a topic moved into a private forum goes quiet for its outside followers;
   t.same(smtp.received.filter(mail => mail.to?.[0].address === 'outsider@example.org' && mail.text?.includes(SECRET_WORD)), [], 'no mail of the reply')
   t.same(leaks((await outsider.get('/notifications')).body, ctx.secret.slug), [], 'nor a notification')
   t.equal((await moderator.submit(`/topic/${publicSlug}`, `/topic/${publicSlug}/moderate`, { action: 'move', forum: 'algemeen' })).statusCode, 303)
-  t.equal((await outsider.get(`/topic/${publicSlug}`)).statusCode, 200, 'moved out, it is public again')
+  const back = await outsider.get(`/topic/${publicSlug}`)
+  t.equal(back.statusCode, 200, 'moved out, it is public again')
+  t.notMatch(back.body, SECRET_FORUM, 'its notices do not name the private forum it was in')
+  t.match(back.body, 'een besloten forum')
+
+  // A moderator limited to the public forum: the move list, a merge into a private topic and the log name nothing private.
+  await makeMember(app, 'limited', 'moderator')
+  const open = await app.db.selectFrom('forums').select('id').where('slug', '=', 'algemeen').executeTakeFirstOrThrow()
+  await setModeratedForums(app.db, (await app.db.selectFrom('users').select('id').where('username', '=', 'limited').executeTakeFirstOrThrow()).id, [open.id])
+  const limited = await loggedIn(app, 'limited')
+  const page = await limited.get(`/topic/${publicSlug}`)
+  t.notMatch(page.body, SECRET_FORUM, 'the move list leaves the private forum out')
+  const merge = await limited.submit(`/topic/${publicSlug}`, `/topic/${publicSlug}/moderate`, { action: 'merge', target: ctx.slug })
+  t.equal(merge.statusCode, 400, 'a private topic is no merge target: as unknown as a missing one')
+  t.same(leaks((await limited.get('/moderation/log')).body, ctx.secret.slug), [], 'the log names no private forum or topic')
 })

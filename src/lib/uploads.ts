@@ -1,0 +1,29 @@
+import type { FastifyInstance } from 'fastify'
+import multipart, { type MultipartFile } from '@fastify/multipart'
+
+/** The biggest file any form takes (documents; an avatar has its own, smaller limit). */
+export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+/** A file from a multipart form, as the route sees it: read up to the limit, never further. */
+export interface Upload { filename: string, mimetype: string, data: Buffer, truncated: boolean }
+
+export function isUpload (value: unknown): value is Upload {
+  return typeof value === 'object' && value !== null && Buffer.isBuffer((value as Upload).data)
+}
+
+/**
+ * Lets the routes of one plugin (and only those) take `multipart/form-data`: its fields become
+ * body values like any form's (the CSRF token too), its files are read up to the limit. Every
+ * other form answers such a body with 415, as it does any body that is not a plain form.
+ */
+export async function acceptFiles (app: FastifyInstance): Promise<void> {
+  await app.register(multipart, { attachFieldsToBody: 'keyValues', onFile: readUpload, throwFileSizeLimit: false, limits: { fileSize: MAX_UPLOAD_BYTES, files: 5, fields: 40, parts: 45 } })
+}
+
+/** @fastify/multipart's onFile: reads one file into memory up to MAX_UPLOAD_BYTES and marks it truncated beyond that. */
+export async function readUpload (part: MultipartFile): Promise<void> {
+  const chunks: Buffer[] = []
+  for await (const chunk of part.file) chunks.push(chunk as Buffer)
+  const upload: Upload = { filename: part.filename, mimetype: part.mimetype, data: Buffer.concat(chunks), truncated: part.file.truncated }
+  ;(part as unknown as { value: Upload }).value = upload
+}
