@@ -80,7 +80,12 @@ export interface ForumsTable {
   group_id: number | null
   /** 1: only the group's members and moderators read it. */
   private: Generated<number>
+  /** 'questions': a reply can be marked the answer. */
+  kind: Generated<ForumKind>
 }
+
+export type ForumKind = 'discussion' | 'questions'
+export const FORUM_KINDS: readonly ForumKind[] = ['discussion', 'questions']
 
 export interface GroupsTable {
   id: Generated<number>
@@ -125,6 +130,8 @@ export interface TopicsTable {
   hidden_reason: string | null
   /** Readers are told of moderation here (see listTopicNotices). */
   has_notices: Generated<number>
+  /** In a question forum: the reply the asker (or a moderator) marked the answer. */
+  answer_post_id: number | null
 }
 
 export interface PostsTable {
@@ -234,7 +241,7 @@ export interface WatchesTable {
   level: WatchLevel
 }
 
-export type NotificationKind = 'mentioned' | 'quoted' | 'replied' | 'watching' | 'new_topic' | 'forum_post' | 'moderated'
+export type NotificationKind = 'mentioned' | 'quoted' | 'replied' | 'watching' | 'new_topic' | 'forum_post' | 'moderated' | 'accepted'
 
 export interface NotificationsTable {
   id: Generated<number>

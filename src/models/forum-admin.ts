@@ -1,5 +1,5 @@
 import type { DB } from '../db/index.js'
-import type { Forum } from '../db/schema.js'
+import type { Forum, ForumKind } from '../db/schema.js'
 import { findForumBySlug, ForumError } from './forums.js'
 import { logAct, type Act } from './moderation.js'
 import { recountForum } from './recount.js'
@@ -14,6 +14,8 @@ export interface ForumChanges {
   /** The group it belongs to ('' none) and whether it is for that group's members only. */
   groupSlug?: string
   private?: boolean
+  /** 'questions' makes it a question forum. */
+  kind?: ForumKind
 }
 
 /**
@@ -45,7 +47,7 @@ export async function updateForum (db: DB, forum: Forum, changes: ForumChanges, 
     }
     const isPrivate = changes.private ?? forum.private === 1
     if (isPrivate && groupId === null) throw new ForumError('admin.private_needs_group')
-    const saved = await trx.updateTable('forums').set({ name, description, parent_id: parentId, position: changes.position, group_id: groupId, private: isPrivate ? 1 : 0 })
+    const saved = await trx.updateTable('forums').set({ name, description, parent_id: parentId, position: changes.position, group_id: groupId, private: isPrivate ? 1 : 0, kind: changes.kind ?? forum.kind })
       .where('id', '=', forum.id).returningAll().executeTakeFirstOrThrow()
     const renamed = forum.name !== name ? `${forum.name} → ${name}` : null
     const visibility = (forum.private === 1) !== isPrivate ? (isPrivate ? 'private' : 'public') : null

@@ -49,6 +49,17 @@ export async function listPostsInTopic (db: DB, topicId: number, range: { first:
     .execute()
 }
 
+/** One visible post with its author, as a topic page shows it (the accepted answer under its question). */
+export async function findVisiblePostWithAuthor (db: DB, id: number): Promise<PostWithAuthor | undefined> {
+  return db.selectFrom('posts')
+    .innerJoin('users', 'users.id', 'posts.author_id')
+    .selectAll('posts')
+    .select(AUTHOR_COLUMNS)
+    .select(eb => eb.val<string | null>(null).as('hidden_by_name'))
+    .where('posts.id', '=', id).where('posts.visible_position', 'is not', null)
+    .executeTakeFirst()
+}
+
 /** An author's own posts that wait for approval: only they (and moderators) see them. */
 export async function listQueuedPostsByAuthor (db: DB, topicId: number, authorId: number): Promise<PostWithAuthor[]> {
   return db.selectFrom('posts')

@@ -1,5 +1,5 @@
 import type { DB } from '../db/index.js'
-import type { Post, Topic } from '../db/schema.js'
+import type { ForumKind, Post, Topic } from '../db/schema.js'
 import { slugify, uniqueSlug } from '../lib/slugs.js'
 import { inReadableForum } from './readable.js'
 
@@ -8,6 +8,7 @@ export interface TopicWithForum extends Topic {
   forum_name: string
   forum_parent_id: number | null
   forum_private: number
+  forum_kind: ForumKind
 }
 
 export interface TopicListItem extends Topic {
@@ -28,13 +29,21 @@ function listedTopics (db: DB) {
     .where('topics.visible_post_count', '>', 0)
 }
 
-export async function listTopicsInForum (db: DB, forumId: number, page: { offset: number, limit: number }): Promise<TopicListItem[]> {
-  return listedTopics(db)
-    .where('topics.forum_id', '=', forumId)
+export async function listTopicsInForum (db: DB, forumId: number, page: { offset: number, limit: number, unanswered?: boolean }): Promise<TopicListItem[]> {
+  let query = listedTopics(db).where('topics.forum_id', '=', forumId)
+  if (page.unanswered === true) query = query.where('topics.answer_post_id', 'is', null)
+  return query
     .orderBy('topics.announced', 'desc').orderBy('topics.pinned', 'desc')
     .orderBy('topics.last_post_at', 'desc').orderBy('topics.id', 'desc')
     .offset(page.offset).limit(page.limit)
     .execute()
+}
+
+/** Open questions in a question forum, for its ?filter=unanswered pages. */
+export async function countUnansweredTopics (db: DB, forumId: number): Promise<number> {
+  const row = await listedTopics(db).clearSelect().select(eb => eb.fn.countAll<number>().as('n'))
+    .where('topics.forum_id', '=', forumId).where('topics.answer_post_id', 'is', null).executeTakeFirstOrThrow()
+  return Number(row.n)
 }
 
 /** The latest active topics of every forum, as guests and members may see them. */
@@ -73,7 +82,7 @@ export async function findTopicBySlug (db: DB, slug: string): Promise<TopicWithF
   return db.selectFrom('topics')
     .innerJoin('forums', 'forums.id', 'topics.forum_id')
     .selectAll('topics')
-    .select(['forums.slug as forum_slug', 'forums.name as forum_name', 'forums.parent_id as forum_parent_id', 'forums.private as forum_private'])
+    .select(['forums.slug as forum_slug', 'forums.name as forum_name', 'forums.parent_id as forum_parent_id', 'forums.private as forum_private', 'forums.kind as forum_kind'])
     .where('topics.slug', '=', slug)
     .executeTakeFirst()
 }

@@ -5,7 +5,7 @@ import { DEFAULT_SETTINGS, saveSetting, type Settings } from '../models/settings
 import { createForum, findForumBySlug, ForumError, listForumsFlat } from '../models/forums.js'
 import { deleteForum, updateForum } from '../models/forum-admin.js'
 import { formSchema, slugParams } from '../lib/validation.js'
-import type { Forum } from '../db/schema.js'
+import { FORUM_KINDS, type Forum, type ForumKind } from '../db/schema.js'
 import type { Translator } from '../lib/i18n.js'
 import { logAct } from '../models/moderation.js'
 import { createGroup, GroupError, JOININGS, listGroups, type Joining } from '../models/groups.js'
@@ -23,7 +23,7 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
   async function adminPage (i18n: Translator, values: Record<string, unknown>, errors: Record<string, string> | undefined, forumValues: Record<string, unknown> = {}, edit?: ForumEdit, groupValues: Record<string, unknown> = {}) {
     const forums = await listForumsFlat(app.db, 'all')
     const rows = await app.db.selectFrom('forums').leftJoin('groups', 'groups.id', 'forums.group_id')
-      .select(['forums.id', 'forums.description', 'forums.position', 'forums.private', 'groups.slug as group']).execute()
+      .select(['forums.id', 'forums.description', 'forums.position', 'forums.private', 'forums.kind', 'groups.slug as group']).execute()
     const groups = await listGroups(app.db)
     return {
       title: i18n.t('admin.title'),
@@ -36,7 +36,7 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
         const typed = edit?.slug === forum.slug ? edit.values : {}
         return {
           ...forum,
-          values: { name: forum.name, description: row.description, position: row.position, parent: parent?.slug ?? '', group: row.group ?? '', visibility: row.private === 1 ? 'private' : 'public', ...typed },
+          values: { name: forum.name, description: row.description, position: row.position, parent: parent?.slug ?? '', group: row.group ?? '', visibility: row.private === 1 ? 'private' : 'public', kind: row.kind, ...typed },
           error: edit?.slug === forum.slug ? edit.error : undefined,
           others: forums.filter(f => f.id !== forum.id)
         }
@@ -104,17 +104,18 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
     }
   })
 
-  app.post<{ Params: { slug: string }, Body: { name?: string, description?: string, parent?: string, position?: string, group?: string, visibility?: string } }>('/admin/forums/:slug', {
-    schema: { params: slugParams, body: formSchema(['name', 'description', 'parent', 'position', 'group', 'visibility']) }
+  app.post<{ Params: { slug: string }, Body: { name?: string, description?: string, parent?: string, position?: string, group?: string, visibility?: string, kind?: string } }>('/admin/forums/:slug', {
+    schema: { params: slugParams, body: formSchema(['name', 'description', 'parent', 'position', 'group', 'visibility', 'kind']) }
   }, async (request, reply) => {
     ensure(can(request.viewer, { do: 'site.administer' }))
     const forum = await managedForum(request.params.slug)
     const { name = forum.name, description = forum.description, parent = '', position = String(forum.position) } = request.body
     try {
       if (!/^\d{1,7}$/.test(position.trim())) throw new ForumError('admin.whole_number')
-      const { group, visibility } = request.body
+      const { group, visibility, kind } = request.body
       if (visibility !== undefined && visibility !== 'public' && visibility !== 'private') throw new ForumError('settings.unknown_choice')
-      const saved = await updateForum(app.db, forum, { name, description, parentSlug: parent, position: Number(position), groupSlug: group, private: visibility === undefined ? undefined : visibility === 'private' },
+      if (kind !== undefined && !(FORUM_KINDS as readonly string[]).includes(kind)) throw new ForumError('settings.unknown_choice')
+      const saved = await updateForum(app.db, forum, { name, description, parentSlug: parent, position: Number(position), groupSlug: group, private: visibility === undefined ? undefined : visibility === 'private', kind: kind as ForumKind | undefined },
         { moderatorId: request.viewer!.id, action: 'forum.update' })
       return reply.done('/admin#forums', 'flash.forum_saved', { name: saved.name })
     } catch (error) {

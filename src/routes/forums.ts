@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ensure, notFound } from '../plugins/errors.js'
 import { can } from '../permissions.js'
 import { forumPath, listForumsFlat, listForumTree, type ForumSummary } from '../models/forums.js'
-import { createTopic, listAnnouncementsElsewhere, listTopicsInForum } from '../models/topics.js'
+import { countUnansweredTopics, createTopic, listAnnouncementsElsewhere, listTopicsInForum } from '../models/topics.js'
 import { pageLinks, paginate, parsePageParam } from '../lib/pagination.js'
 import { checkBody, checkTitle, collectErrors, formSchema, slugParams } from '../lib/validation.js'
 import type { Forum } from '../db/schema.js'
@@ -28,14 +28,17 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
     return reply.page('forums/index', { forums: await listForumTree(app.db, _request.viewer?.id ?? null), feed: { href: '/feed', title: 'Atom' } })
   })
 
-  async function showForum (request: FastifyRequest<{ Params: SlugPage }>, reply: FastifyReply): Promise<FastifyReply> {
+  async function showForum (request: FastifyRequest<{ Params: SlugPage, Querystring: { filter?: string } }>, reply: FastifyReply): Promise<FastifyReply> {
     const forum = await findReadableForum(app.db, request.viewer, request.params.slug)
     const pageNumber = parsePageParam(request.params.n)
     if (!forum || pageNumber === null) throw notFound()
+    // A question forum lists its open questions alone with ?filter=unanswered.
+    const unanswered = forum.kind === 'questions' && request.query.filter === 'unanswered'
     const perPage = app.settings.topics_per_page
-    const page = paginate(pageNumber, perPage, forum.topic_count)
+    const page = paginate(pageNumber, perPage, unanswered ? await countUnansweredTopics(app.db, forum.id) : forum.topic_count)
     if (!page) throw notFound()
-    const topics = await listTopicsInForum(app.db, forum.id, { offset: (page.number - 1) * perPage, limit: perPage })
+    const topics = await listTopicsInForum(app.db, forum.id, { offset: (page.number - 1) * perPage, limit: perPage, unanswered })
+    const filterQuery = unanswered ? '?filter=unanswered' : ''
     // A top-level forum's breadcrumb is just "Forums": the forum list is read for subforums only.
     const forums = forum.parent_id === null ? [] : await listForumsFlat(app.db, request.viewer?.id ?? null)
     return reply.page('forums/show', {
@@ -47,13 +50,15 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
       announcements: await withUnread(app.db, request.viewer, page.number === 1 ? await listAnnouncementsElsewhere(app.db, request.viewer?.id ?? null, forum.id) : []),
       topics: await withUnread(app.db, request.viewer, topics),
       page,
-      pageLinks: page.pageCount > 1 ? pageLinks(page, n => n === 1 ? `/forum/${forum.slug}` : `/forum/${forum.slug}/page/${n}`) : [],
+      pageLinks: page.pageCount > 1 ? pageLinks(page, n => `${n === 1 ? `/forum/${forum.slug}` : `/forum/${forum.slug}/page/${n}`}${filterQuery}`) : [],
+      questions: forum.kind === 'questions' ? { unanswered } : null,
       canStartTopic: can(request.viewer, { do: 'topic.create' }).ok,
       watch: request.viewer === null ? null : { level: await findWatchLevel(app.db, request.viewer.id, { forumId: forum.id }), levels: FORUM_LEVELS }
     })
   }
-  app.get('/forum/:slug', { schema: { params: slugParams } }, showForum)
-  app.get('/forum/:slug/page/:n', { schema: { params: slugParams } }, showForum)
+  const forumQuery = { type: 'object', properties: { filter: { type: 'string' } } }
+  app.get('/forum/:slug', { schema: { params: slugParams, querystring: forumQuery } }, showForum)
+  app.get('/forum/:slug/page/:n', { schema: { params: slugParams, querystring: forumQuery } }, showForum)
 
   async function forumForNewTopic (request: FastifyRequest<{ Params: SlugPage }>): Promise<Forum> {
     const forum = await findReadableForum(app.db, request.viewer, request.params.slug)

@@ -3,7 +3,8 @@ import { ensure, HttpError, notFound } from '../plugins/errors.js'
 import { can, editWait, isTrustedAuthor, mayRenameTopic, moderatesForum, mustWaitForApproval } from '../permissions.js'
 import { countLinks } from '../lib/markdown.js'
 import { editPost, findPostById, listRevisions, type PostInTopic } from '../models/posts.js'
-import { countRenamesSince, findTopicBySlug, PostedMeanwhile } from '../models/topics.js'
+import { countRenamesSince, findTopicBySlug, PostedMeanwhile, type TopicWithForum } from '../models/topics.js'
+import { toggleAnswer } from '../models/answers.js'
 import { findUserById } from '../models/users.js'
 import { reportPost } from '../models/reports.js'
 import { setPostState } from '../models/moderation.js'
@@ -17,14 +18,14 @@ interface EditForm { title?: string, body?: string, reason?: string }
 
 export default async function postRoutes (app: FastifyInstance): Promise<void> {
   /** The post and where it lives for this viewer; 404 when they may not see it. */
-  async function visiblePost (request: FastifyRequest<{ Params: IdParams }>): Promise<{ post: PostInTopic, url: string }> {
+  async function visiblePost (request: FastifyRequest<{ Params: IdParams }>): Promise<{ post: PostInTopic, url: string, topic: TopicWithForum }> {
     const id = parseId(request.params.id)
     const post = id === null ? undefined : await findPostById(app.db, id)
     const topic = post === undefined ? undefined : await findTopicBySlug(app.db, post.topic_slug)
     if (!post || !topic || !await canSeeTopic(app.db, request.viewer, topic)) throw notFound()
     const url = postUrlFor(request.viewer, topic.slug, topic.forum_id, post, app.settings.posts_per_page, topic.visible_post_count)
     if (url === null) throw notFound()
-    return { post, url }
+    return { post, url, topic }
   }
 
   app.get<{ Params: IdParams }>('/post/:id', { schema: { params: idParams } }, async (request, reply) => {
@@ -102,6 +103,16 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
     const { post, url } = await visiblePost(request)
     ensure(can(request.viewer, { do: 'post.report', post }))
     return reply.page('posts/report', reportPage(request.i18n, post, url, {}))
+  })
+
+  // In a question forum the asker (or a moderator) marks one reply the answer; again to undo.
+  app.post<{ Params: IdParams }>('/post/:id/accept', { schema: { params: idParams, body: formSchema([]) } }, async (request, reply) => {
+    const { post, url, topic } = await visiblePost(request)
+    ensure(can(request.viewer, { do: 'answer.accept', topic, questionForum: topic.forum_kind === 'questions' }))
+    if (post.position === 1 || post.visible_position === null) throw new HttpError(400, 'answer.only_replies')
+    const outcome = await toggleAnswer(app.db, post, request.viewer!.id, app.settings.mail_delay_minutes * 60_000)
+    if (outcome === 'accepted') app.notifier.wake()
+    return reply.done(url, `flash.answer_${outcome}`)
   })
 
   app.post<{ Params: IdParams, Body: { reason?: string } }>('/post/:id/report', {

@@ -4,7 +4,7 @@ import { can, moderatesForum, type Viewer } from '../permissions.js'
 import type { Post } from '../db/schema.js'
 import type { DB } from '../db/index.js'
 import { findRenamedTopicSlug, findTopicBySlug, type TopicWithForum } from '../models/topics.js'
-import { createReply, listPostsInTopic, listQueuedPostsByAuthor } from '../models/posts.js'
+import { createReply, findVisiblePostWithAuthor, listPostsInTopic, listQueuedPostsByAuthor } from '../models/posts.js'
 import { listTopicNotices } from '../models/moderation.js'
 import { markPostsRead } from '../models/notifications.js'
 import { markTopicRead } from '../models/reads.js'
@@ -77,6 +77,10 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
     const replyDecision = can(viewer, { do: 'topic.reply', topic })
     // Most topics are in a top-level forum and were never closed or moved: then neither list is read.
     const forums = everything || topic.forum_parent_id !== null || topic.has_notices ? await listForumsFlat(app.db, viewer?.id ?? null) : []
+    const questions = topic.forum_kind === 'questions'
+    const mayAccept = questions && can(viewer, { do: 'answer.accept', topic, questionForum: true }).ok
+    // The accepted answer shows under the question, on the first page.
+    const answer = questions && topic.answer_post_id !== null && page.number === 1 ? await findVisiblePostWithAuthor(app.db, topic.answer_post_id) : undefined
     return reply.page('topics/show', {
       title: topic.title,
       topic,
@@ -85,8 +89,12 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
         canEdit: can(viewer, { do: 'post.edit', post, topic, settings: app.settings }).ok,
         canReport: can(viewer, { do: 'post.report', post }).ok,
         canModerate: everything,
-        canSplit: everything && post.position > 1
+        canSplit: everything && post.position > 1,
+        canAccept: mayAccept && post.position > 1 && post.visible_position !== null,
+        isAnswer: topic.answer_post_id === post.id
       })),
+      answer: answer === undefined ? null : { ...answer, isAnswer: true, answerCopy: true },
+      questions,
       summary: request.i18n.t('pagination.posts', { count: posts.length, first: page.first, last: page.last, total: page.total }),
       pageLinks: page.pageCount > 1 ? pageLinks(page, n => topicPageUrl(topic.slug, n)) : [],
       canReply: replyDecision.ok,

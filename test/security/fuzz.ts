@@ -127,6 +127,7 @@ export function stateChangingRoutes (c: Targets): Route[] {
       name: 'POST /account/profile', url: () => '/account/profile', fields: ['display_name', 'organisation', 'job_title', 'website', 'bio', 'region', 'sector'], accepts: MEMBERS,
       baseline: () => ({ display_name: 'Jan Jansen', organisation: 'Bibliotheek', job_title: '', website: 'https://example.org', bio: 'Hallo', region: '', sector: '' })
     },
+    { name: 'POST /post/:id/accept', url: p => `/post/${p}/accept`, param: String(c.otherPost), fields: ['extra'], accepts: [], baseline: () => ({}) },
     { name: 'POST /user/:username/expert', url: p => `/user/${p}/expert`, param: c.member, fields: ['label'], accepts: [], baseline: () => ({ label: 'Jurist' }) },
     { name: 'POST /admin/lists', url: () => '/admin/lists', fields: ['regions', 'sectors'], accepts: [], baseline: () => ({ regions: 'Noord', sectors: 'Musea' }) },
     { name: 'POST /admin/groups', url: () => '/admin/groups', fields: ['name', 'description', 'joining'], accepts: [], baseline: () => ({ name: 'Regio Oost', description: '', joining: 'open' }) },
