@@ -30,6 +30,7 @@ import searchRoutes from './routes/search.js'
 import groupRoutes from './routes/groups.js'
 import profileRoutes from './routes/profiles.js'
 import directoryRoutes from './routes/directory.js'
+import attachmentRoutes from './routes/attachments.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -100,5 +101,6 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   await app.register(groupRoutes)
   await app.register(profileRoutes)
   await app.register(directoryRoutes)
+  await app.register(attachmentRoutes)
   return app
 }

@@ -50,6 +50,22 @@ export interface UsersTable {
   avatar: string | null
 }
 
+export interface UploadsTable {
+  id: Generated<number>
+  post_id: number
+  uploader_id: number
+  /** The file's name under UPLOADS_DIR/files: generated, never the member's. */
+  stored_name: string
+  /** An image's small WebP copy, under the same folder. */
+  thumb_name: string | null
+  /** The name shown and given on download, cleaned of paths and control characters. */
+  name: string
+  /** Judged from the content. */
+  mime: string
+  size: number
+  created_at: number
+}
+
 export interface ProfileChoicesTable {
   id: Generated<number>
   kind: 'region' | 'sector'
@@ -294,6 +310,7 @@ export interface Database {
   forums: ForumsTable
   groups: GroupsTable
   profile_choices: ProfileChoicesTable
+  uploads: UploadsTable
   group_members: GroupMembersTable
   topics: TopicsTable
   posts: PostsTable
@@ -316,5 +333,6 @@ export interface Database {
 export type User = Selectable<UsersTable>
 export type Forum = Selectable<ForumsTable>
 export type Group = Selectable<GroupsTable>
+export type StoredUpload = Selectable<UploadsTable>
 export type Topic = Selectable<TopicsTable>
 export type Post = Selectable<PostsTable>

@@ -6,6 +6,8 @@ import { insertPost, PostedMeanwhile, recordNewPost, renameTopic } from './topic
 import { findMembersByKeys } from './users.js'
 import { recountAll } from './recount.js'
 import { inReadableForum } from './readable.js'
+import { insertUploads } from './uploads.js'
+import type { StoredFile } from '../lib/documents.js'
 import { logAct } from './moderation.js'
 
 /**
@@ -119,6 +121,8 @@ export interface NewReply {
   expectedLastPostAt?: number | null
   /** Tell followers (see insertPost). */
   notify?: boolean
+  /** Files already on disk, recorded as the post's attachments in the same transaction. */
+  attachments?: StoredFile[]
   now?: number
 }
 
@@ -139,6 +143,7 @@ export async function createReply (db: DB, input: NewReply): Promise<Post> {
       notify: input.notify
     })
     await recordNewPost(trx, post, topic.forum_id, false, input.expectedLastPostAt)
+    await insertUploads(trx, post.id, input.authorId, input.attachments ?? [], now)
     return post
   })
 }

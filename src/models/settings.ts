@@ -24,7 +24,9 @@ export const DEFAULT_SETTINGS = {
   /** A notification mail waits this long, and is dropped if the member read it on the site meanwhile (0: at once). */
   mail_delay_minutes: 10,
   /** 1: profiles (organisation, bio, avatar, …) are shown to guests too; 0: to members only. */
-  profiles_public: 0
+  profiles_public: 0,
+  /** The largest file a bijdrager may attach, in MB (at most 10: what the form reads). */
+  upload_max_mb: 10
 }
 
 export type Settings = typeof DEFAULT_SETTINGS

@@ -2,6 +2,8 @@ import type { DB } from '../db/index.js'
 import type { ForumKind, Post, Topic } from '../db/schema.js'
 import { slugify, uniqueSlug } from '../lib/slugs.js'
 import { inReadableForum } from './readable.js'
+import { insertUploads } from './uploads.js'
+import type { StoredFile } from '../lib/documents.js'
 
 export interface TopicWithForum extends Topic {
   forum_slug: string
@@ -176,6 +178,8 @@ export interface NewTopic {
   expectedLastPostAt?: number | null
   /** Tell followers (see insertPost). */
   notify?: boolean
+  /** Files already on disk, recorded as the first post's attachments in the same transaction. */
+  attachments?: StoredFile[]
   now?: number
 }
 
@@ -190,6 +194,7 @@ export async function createTopic (db: DB, input: NewTopic): Promise<{ topic: To
       topicId: topic.id, authorId: input.authorId, position: 1, visiblePosition: 1, queued: input.queued, bodyMd: input.bodyMd, bodyHtml: input.bodyHtml, createdAt: now, notify: input.notify
     })
     await recordNewPost(trx, post, input.forumId, true, input.expectedLastPostAt)
+    await insertUploads(trx, post.id, input.authorId, input.attachments ?? [], now)
     return { topic, post }
   })
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ensure, notFound } from '../plugins/errors.js'
-import { can } from '../permissions.js'
+import { can, hasRole } from '../permissions.js'
 import { forumPath, listForumsFlat, listForumTree, type ForumSummary } from '../models/forums.js'
 import { countUnansweredTopics, createTopic, listAnnouncementsElsewhere, listTopicsInForum } from '../models/topics.js'
 import { pageLinks, paginate, parsePageParam } from '../lib/pagination.js'
@@ -9,11 +9,13 @@ import type { Forum } from '../db/schema.js'
 import { preparePost, refusalStatus, writePost } from './posting.js'
 import { findWatchLevel, FORUM_LEVELS } from '../models/watches.js'
 import { findReadableForum } from '../models/readable.js'
+import { acceptFiles, withFiles } from '../lib/uploads.js'
+import { discardFiles, receiveFiles } from './attachments.js'
 import { topicPageUrl } from './topics.js'
 import { withUnread } from './keeping-up.js'
 
 interface SlugPage { slug: string, n?: string }
-interface TopicForm { title?: string, body?: string }
+interface TopicForm { title?: string, body?: string, files?: unknown }
 
 function findInTree (forums: ForumSummary[], id: number): ForumSummary | undefined {
   for (const forum of forums) {
@@ -24,6 +26,8 @@ function findInTree (forums: ForumSummary[], id: number): ForumSummary | undefin
 }
 
 export default async function forumRoutes (app: FastifyInstance): Promise<void> {
+  // The new-topic form may carry files (bijdragers and up).
+  await acceptFiles(app)
   app.get('/', async (_request, reply) => {
     return reply.page('forums/index', { forums: await listForumTree(app.db, _request.viewer?.id ?? null), feed: { href: '/feed', title: 'Atom' } })
   })
@@ -68,14 +72,14 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
   }
 
   const newTopicPage = (reply: FastifyReply, forum: Forum, values: TopicForm, errors?: Record<string, string>, status?: number): FastifyReply =>
-    reply.page('topics/new', { title: reply.request.i18n.t('topic.new'), forum, values, errors }, status)
+    reply.page('topics/new', { title: reply.request.i18n.t('topic.new'), forum, values: { title: values.title, body: values.body }, errors, canAttach: hasRole(reply.request.viewer, 'bijdrager') }, status)
 
   app.get<{ Params: SlugPage }>('/forum/:slug/new', { schema: { params: slugParams } }, async (request, reply) => {
     return newTopicPage(reply, await forumForNewTopic(request), {})
   })
 
   app.post<{ Params: SlugPage, Body: TopicForm }>('/forum/:slug/new', {
-    schema: { params: slugParams, body: formSchema(['title', 'body']) }
+    schema: { params: slugParams, body: withFiles(formSchema(['title', 'body'])) }
   }, async (request, reply) => {
     const forum = await forumForNewTopic(request)
     const viewer = request.viewer!
@@ -86,8 +90,15 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
     const prepared = await preparePost(app, viewer, body, true)
     if (!prepared.ok) return newTopicPage(reply, forum, request.body, prepared.errors, refusalStatus(reply, prepared))
     const { bodyHtml, queued, expectedLastPostAt } = prepared
-    const written = await writePost(app, viewer, () => createTopic(app.db, { forumId: forum.id, authorId: viewer.id, title, bodyMd: body, bodyHtml, queued, expectedLastPostAt, notify: true }), value => value.topic.id)
-    if (!written.ok) return newTopicPage(reply, forum, request.body, written.errors, refusalStatus(reply, written))
+    const received = await receiveFiles(app, viewer, request.body.files)
+    if (!received.ok) return newTopicPage(reply, forum, request.body, received.errors, received.status)
+    const attachments = received.files
+    const written = await writePost(app, viewer, () => createTopic(app.db, { forumId: forum.id, authorId: viewer.id, title, bodyMd: body, bodyHtml, queued, expectedLastPostAt, notify: true, attachments }), value => value.topic.id)
+      .catch(async (error: unknown) => { await discardFiles(app, attachments); throw error })
+    if (!written.ok) {
+      await discardFiles(app, attachments)
+      return newTopicPage(reply, forum, request.body, written.errors, refusalStatus(reply, written))
+    }
     return reply.done(topicPageUrl(written.value.topic.slug, 1), queued ? 'flash.topic_queued' : 'flash.topic_created')
   })
 }

@@ -1,10 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ensure, notFound } from '../plugins/errors.js'
-import { can, moderatesForum, type Viewer } from '../permissions.js'
+import { can, hasRole, moderatesForum, type Viewer } from '../permissions.js'
 import type { Post } from '../db/schema.js'
 import type { DB } from '../db/index.js'
 import { findRenamedTopicSlug, findTopicBySlug, type TopicWithForum } from '../models/topics.js'
 import { createReply, findVisiblePostWithAuthor, listPostsInTopic, listQueuedPostsByAuthor } from '../models/posts.js'
+import { listUploadsOfPosts } from '../models/uploads.js'
+import { acceptFiles, withFiles } from '../lib/uploads.js'
+import { discardFiles, receiveFiles } from './attachments.js'
 import { listTopicNotices } from '../models/moderation.js'
 import { markPostsRead } from '../models/notifications.js'
 import { markTopicRead } from '../models/reads.js'
@@ -56,6 +59,8 @@ export async function findVisibleTopic (db: DB, viewer: Viewer, slug: string): P
 }
 
 export default async function topicRoutes (app: FastifyInstance): Promise<void> {
+  // The reply form may carry files (bijdragers and up).
+  await acceptFiles(app)
   async function renderTopicPage (request: FastifyRequest, reply: FastifyReply, topic: TopicWithForum, pageNumber: number,
     form: { values?: Record<string, unknown>, errors?: FieldErrors, status?: number } = {}): Promise<FastifyReply> {
     const viewer = request.viewer
@@ -65,6 +70,7 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
     const page = paginate(pageNumber, perPage, everything ? topic.post_count : topic.visible_post_count)
     if (!page) throw notFound()
     const posts = await listPostsInTopic(app.db, topic.id, { first: page.first, last: page.last, everything })
+    const attachments = await listUploadsOfPosts(app.db, posts.map(post => post.id))
     // Seeing the posts reads their notifications, and a mail still waiting about them is not sent.
     if (viewer !== null && posts.length > 0) {
       // The header already counted the unread notifications: with none, there is nothing to mark.
@@ -91,9 +97,11 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
         canModerate: everything,
         canSplit: everything && post.position > 1,
         canAccept: mayAccept && post.position > 1 && post.visible_position !== null,
+        attachments: attachments.get(post.id) ?? [],
         isAnswer: topic.answer_post_id === post.id
       })),
-      answer: answer === undefined ? null : { ...answer, isAnswer: true, answerCopy: true },
+      answer: answer === undefined ? null : { ...answer, isAnswer: true, answerCopy: true, attachments: (await listUploadsOfPosts(app.db, [answer.id])).get(answer.id) ?? [] },
+      canAttach: hasRole(viewer, 'bijdrager'),
       questions,
       summary: request.i18n.t('pagination.posts', { count: posts.length, first: page.first, last: page.last, total: page.total }),
       pageLinks: page.pageCount > 1 ? pageLinks(page, n => topicPageUrl(topic.slug, n)) : [],
@@ -121,8 +129,8 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
   app.get('/topic/:slug', { schema: { params: slugParams } }, showTopic)
   app.get('/topic/:slug/page/:n', { schema: { params: slugParams } }, showTopic)
 
-  app.post<{ Params: SlugPage, Body: { body?: string } }>('/topic/:slug/reply', {
-    schema: { params: slugParams, body: formSchema(['body']) }
+  app.post<{ Params: SlugPage, Body: { body?: string, files?: unknown } }>('/topic/:slug/reply', {
+    schema: { params: slugParams, body: withFiles(formSchema(['body'])) }
   }, async (request, reply) => {
     // A reply sent to a topic renamed meanwhile still lands: nothing typed is lost.
     const { topic } = await findVisibleTopic(app.db, request.viewer, request.params.slug)
@@ -137,8 +145,15 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
     const prepared = await preparePost(app, viewer, body, false)
     if (!prepared.ok) return refused(prepared)
     const { bodyHtml, queued, expectedLastPostAt } = prepared
-    const written = await writePost(app, viewer, () => createReply(app.db, { topicId: topic.id, authorId: viewer.id, bodyMd: body, bodyHtml, queued, expectedLastPostAt, notify: true }), () => topic.id)
-    if (!written.ok) return refused(written)
+    const received = await receiveFiles(app, viewer, request.body.files)
+    if (!received.ok) return refused(received)
+    const attachments = received.files
+    const written = await writePost(app, viewer, () => createReply(app.db, { topicId: topic.id, authorId: viewer.id, bodyMd: body, bodyHtml, queued, expectedLastPostAt, notify: true, attachments }), () => topic.id)
+      .catch(async (error: unknown) => { await discardFiles(app, attachments); throw error })
+    if (!written.ok) {
+      await discardFiles(app, attachments)
+      return refused(written)
+    }
     const post = written.value
     const visible = topic.visible_post_count + (queued ? 0 : 1)
     return reply.done(postUrlFor(viewer, topic.slug, topic.forum_id, post, app.settings.posts_per_page, visible)!, queued ? 'flash.reply_queued' : 'flash.reply_posted')

@@ -7,6 +7,7 @@ import { formSchema } from '../lib/validation.js'
 import { countPostsByUser, listRecentPostsByUser } from '../models/posts.js'
 import { listForumsFlat, type ForumChoice } from '../models/forums.js'
 import { setExpertLabel } from '../models/profiles.js'
+import { diskUsageOf } from '../models/uploads.js'
 
 export default async function userRoutes (app: FastifyInstance): Promise<void> {
   app.get<{ Params: { username: string } }>('/user/:username', {
@@ -38,6 +39,7 @@ export default async function userRoutes (app: FastifyInstance): Promise<void> {
         : null,
       ownProfile: viewer?.id === user.id,
       expertTool: can(viewer, { do: 'site.administer' }).ok,
+      diskUsage: can(viewer, { do: 'site.administer' }).ok ? await diskUsageOf(app.db, user.id) : null,
       suspended: describeSuspension(user, request.i18n),
       posts: await listRecentPostsByUser(app.db, request.viewer?.id ?? null, user.id, 10),
       tools: tools.suspend || tools.roles || tools.forums ? tools : null,

@@ -31,7 +31,7 @@ async function setup (t: Test) {
   await setForumGroup(app.db, secret.id, noord.id, true)
   // A public subforum of the private one: its pages must not name its parent.
   const child = await makeForum(app, 'Noord openbaar', secret.slug)
-  const insider = await makeMember(app, 'insider')
+  const insider = await makeMember(app, 'insider', 'bijdrager')
   await makeMember(app, 'outsider')
   const southerner = await makeMember(app, 'southerner')
   const suspended = await makeMember(app, 'suspended')
@@ -52,19 +52,23 @@ async function setup (t: Test) {
   })
   t.equal(created.statusCode, 303, 'the insider starts a topic in the private forum')
   const slug = String(created.headers.location).split('/topic/')[1]
-  const reply = await insiderVisitor.submit(`/topic/${slug}`, `/topic/${slug}/reply`, { body: `Nog meer over de ${SECRET_WORD}.` })
+  const reply = await insiderVisitor.submitMultipart(`/topic/${slug}`, `/topic/${slug}/reply`, { body: `Nog meer over de ${SECRET_WORD}.` },
+    [{ field: 'files', filename: 'reorganisatieplan.txt', type: 'text/plain', data: Buffer.from(`Het ${SECRET_WORD}-plan.`) }])
   t.equal(reply.statusCode, 303)
+  const fileId = (await app.db.selectFrom('uploads').select('id').executeTakeFirstOrThrow()).id
   const postIds = (await app.db.selectFrom('posts').innerJoin('topics', 'topics.id', 'posts.topic_id').select('posts.id')
     .where('topics.slug', '=', slug).orderBy('posts.id').execute()).map(row => row.id)
   await app.notifier.flush()
   await app.mailer.flush()
-  return { app, smtp, secret, slug, postIds, publicTopic, child, childTopic }
+  return { app, smtp, secret, slug, postIds, publicTopic, child, childTopic, fileId }
 }
 
 /** Every page a reader can ask for, and whether it may mention the private forum at all. */
 type Surface = { url: string, absent: true } | { url: string, status: 404 } | { url: string, nothingFound: true }
-function surfaces (secretSlug: string, topicSlug: string, postIds: number[], profile: string, publicChild: { forum: string, topic: string }): Surface[] {
+function surfaces (secretSlug: string, topicSlug: string, postIds: number[], profile: string, publicChild: { forum: string, topic: string }, fileId: number): Surface[] {
   return [
+    { url: `/files/${fileId}/reorganisatieplan.txt`, status: 404 },
+    { url: `/forum/${secretSlug}/documents`, status: 404 },
     { url: `/forum/${publicChild.forum}`, absent: true },
     { url: `/topic/${publicChild.topic}`, absent: true },
     { url: '/', absent: true },
@@ -91,8 +95,8 @@ function leaks (body: string, forumSlug: string): string[] {
   return [SECRET_FORUM, SECRET_TITLE, SECRET_WORD, `/forum/${forumSlug}`].filter(secret => body.includes(secret))
 }
 
-async function sweep (t: Test, app: FastifyInstance, who: string, visitor: Visitor, ctx: { secret: { slug: string }, slug: string, postIds: number[], child: { slug: string }, childTopic: { topic: { slug: string } } }) {
-  for (const surface of surfaces(ctx.secret.slug, ctx.slug, ctx.postIds, 'insider', { forum: ctx.child.slug, topic: ctx.childTopic.topic.slug })) {
+async function sweep (t: Test, app: FastifyInstance, who: string, visitor: Visitor, ctx: { secret: { slug: string }, slug: string, postIds: number[], child: { slug: string }, childTopic: { topic: { slug: string } }, fileId: number }) {
+  for (const surface of surfaces(ctx.secret.slug, ctx.slug, ctx.postIds, 'insider', { forum: ctx.child.slug, topic: ctx.childTopic.topic.slug }, ctx.fileId)) {
     const page = await visitor.get(surface.url)
     if ('status' in surface) t.equal(page.statusCode, 404, `${who}: ${surface.url} is not found`)
     else if ('nothingFound' in surface) t.match(page.body, 'Niets gevonden.', `${who}: ${surface.url} finds nothing`)
@@ -145,7 +149,7 @@ t.test('the group\'s members and the moderators read it all, and a suspended mem
   const { app } = ctx
   for (const name of ['insider', 'moderator']) {
     const visitor = await loggedIn(app, name)
-    for (const url of ['/', '/latest', `/search?q=${SECRET_WORD}`, '/user/insider', `/forum/${ctx.secret.slug}`, `/topic/${ctx.slug}`]) {
+    for (const url of ['/', '/latest', `/search?q=${SECRET_WORD}`, '/user/insider', `/forum/${ctx.secret.slug}`, `/topic/${ctx.slug}`, `/forum/${ctx.secret.slug}/documents`, `/files/${ctx.fileId}/x`]) {
       const page = await visitor.get(url)
       t.equal(page.statusCode, 200, `${name}: ${url}`)
       t.ok(leaks(page.body, ctx.secret.slug).length > 0, `${name}: ${url} shows it`)
