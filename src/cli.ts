@@ -2,7 +2,8 @@
 import { parseArgs } from 'node:util'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { loadConfig, databaseFile, ConfigError } from './config.js'
+import { loadConfig, databaseFile, ConfigError, uploadsDirectory } from './config.js'
+import { backUpUploads, restoreBackup, runningForumPid, uploadsBesideBackup } from './backups.js'
 import { openDatabase, type OpenDatabase } from './db/index.js'
 import { migrateToLatest } from './db/migrate.js'
 import { buildSearchIndex, searchIndexIsCurrent } from './search/index-builder.js'
@@ -22,7 +23,9 @@ const USAGE = `Usage: kring <command>
   user add --username U --email E --password P [--role lid|bijdrager|moderator|beheerder]
   user role USERNAME ROLE
   forum add --name N [--slug S] [--parent SLUG] [--description D]
-  backup FILE          a consistent copy of the database, safe while the forum runs
+  backup FILE          a consistent copy of the database (FILE) and the uploads (FILE.uploads/), safe while the forum runs
+  restore FILE [--force]
+                       put a backup back (the forum stopped; --force replaces an existing forum)
   migrate              bring the database schema up to date
   demo --posts N [--topics M] [--members K]
                        fill the database with a large realistic Dutch forum (for trying Kring at size)
@@ -108,13 +111,32 @@ async function backup (args: string[]): Promise<string> {
   const [file] = args
   if (!file || args.length > 1) throw new UsageError('backup needs FILE')
   const target = path.resolve(file)
-  if (existsSync(target)) throw new UsageError(`${target} exists already: choose a new file name`)
+  if (existsSync(target) || existsSync(uploadsBesideBackup(target))) throw new UsageError(`${target} exists already: choose a new file name`)
   if (!existsSync(path.dirname(target))) throw new UsageError(`The folder ${path.dirname(target)} does not exist`)
   return withDatabase(async ({ sqlite }) => {
     // SQLite's online backup copies a consistent snapshot while the forum keeps writing.
     await sqlite.backup(target)
-    return `Backed up to ${target}`
+    const files = await backUpUploads(uploadsDirectory(loadConfig()), target)
+    return `Backed up to ${target}${files > 0 ? ` and ${files} uploaded files to ${uploadsBesideBackup(target)}` : ''}`
   })
+}
+
+async function restore (args: string[]): Promise<string> {
+  const { values, positionals } = parseArgs({ args, options: { force: { type: 'boolean' } }, allowPositionals: true, strict: true })
+  const [file] = positionals
+  if (!file || positionals.length > 1) throw new UsageError('restore needs FILE [--force]')
+  const source = path.resolve(file)
+  if (!existsSync(source)) throw new UsageError(`There is no backup at ${source}`)
+  const config = loadConfig()
+  const running = runningForumPid(config.dataDir)
+  if (running !== null && values.force !== true) throw new UsageError(`The forum is running (process ${running}): stop it first, or add --force`)
+  if (existsSync(databaseFile(config)) && values.force !== true) throw new UsageError(`${databaseFile(config)} holds a forum already: add --force to replace it with the backup`)
+  try {
+    await restoreBackup(source, databaseFile(config), uploadsDirectory(config))
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+  return withDatabase(async () => `Restored ${source} into ${config.dataDir}`)
 }
 
 async function migrate (): Promise<string> {
@@ -176,6 +198,7 @@ export async function runCli (argv: string[]): Promise<string> {
   if (command === 'user' && sub === 'role') return userRole(rest)
   if (command === 'forum' && sub === 'add') return forumAdd(rest)
   if (command === 'backup') return backup(argv.slice(1))
+  if (command === 'restore') return restore(argv.slice(1))
   if (command === 'migrate' && argv.length === 1) return migrate()
   if (command === 'mail-in' && argv.length === 1) return mailIn()
   if (command === 'demo') return demo(argv.slice(1))

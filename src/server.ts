@@ -1,6 +1,8 @@
 import { loadConfig, ConfigError } from './config.js'
 import { buildApp } from './app.js'
 import { seedDemoContent } from './demo.js'
+import { rmSync, writeFileSync } from 'node:fs'
+import { pidFile } from './backups.js'
 
 async function main (): Promise<void> {
   const config = loadConfig()
@@ -20,13 +22,18 @@ async function main (): Promise<void> {
     app.log.info(`${signal}: finishing requests in flight, then closing`)
     const timer = setTimeout(() => { app.log.error('shutdown took too long'); process.exit(1) }, 10_000)
     timer.unref()
-    app.close().then(() => process.exit(0), error => { app.log.error(error); process.exit(1) })
+    app.close().then(() => {
+      rmSync(pidFile(config.dataDir), { force: true })
+      process.exit(0)
+    }, error => { app.log.error(error); process.exit(1) })
   }
   process.on('SIGTERM', () => shutdown('SIGTERM'))
   process.on('SIGINT', () => shutdown('SIGINT'))
 
   await app.warmRenderer()
   await app.listen({ port: config.port, host: config.host })
+  // So that `kring restore` can tell the forum is running.
+  writeFileSync(pidFile(config.dataDir), String(process.pid))
 }
 
 main().catch(error => {

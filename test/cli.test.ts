@@ -1,6 +1,7 @@
 import t from 'tap'
 import { execFile } from 'node:child_process'
 import path from 'node:path'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import SQLite from 'better-sqlite3'
 import { projectPath } from '../src/lib/paths.js'
 import { verifyPassword } from '../src/lib/passwords.js'
@@ -104,4 +105,40 @@ t.test('backup writes a consistent copy; migrate is idempotent; unknown commands
   const unknown = await kring(dir, 'frobnicate')
   t.not(unknown.code, 0)
   t.match(unknown.stderr, /Unknown command/)
+})
+
+t.test('a backup holds the uploads; restore puts both back, and will not overwrite a forum or a running one unasked', async t => {
+  const dir = t.testdir()
+  await kring(dir, 'forum', 'add', '--name', 'Algemeen')
+  const uploads = path.join(dir, 'uploads', 'files')
+  mkdirSync(uploads, { recursive: true })
+  writeFileSync(path.join(uploads, 'abc.pdf'), '%PDF-1.4 het verslag')
+  const backupDir = path.join(dir, 'backups')
+  mkdirSync(backupDir)
+  const target = path.join(backupDir, 'kring-backup.sqlite')
+  const done = await kring(dir, 'backup', target)
+  t.equal(done.code, 0, done.stderr)
+  t.match(done.stdout, /and 2 uploaded files/, 'the uploads are copied beside it')
+  t.equal(readFileSync(path.join(`${target}.uploads`, 'files', 'abc.pdf'), 'utf8'), '%PDF-1.4 het verslag')
+
+  // Things change after the backup: another forum, a file gone.
+  await kring(dir, 'forum', 'add', '--name', 'Later')
+  rmSync(path.join(uploads, 'abc.pdf'))
+  const refused = await kring(dir, 'restore', target)
+  t.not(refused.code, 0, 'an existing forum is not replaced without --force')
+  t.match(refused.stderr, /add --force/)
+  writeFileSync(path.join(dir, 'kring.pid'), String(process.pid))
+  const running = await kring(dir, 'restore', target)
+  t.match(running.stderr, /The forum is running/, 'nor a running one')
+  rmSync(path.join(dir, 'kring.pid'))
+  const restored = await kring(dir, 'restore', target, '--force')
+  t.equal(restored.code, 0, restored.stderr)
+  const db = database(dir)
+  t.teardown(() => db.close())
+  t.same(db.prepare('select slug from forums').all(), [{ slug: 'algemeen' }], 'the database as it was')
+  t.equal(readFileSync(path.join(uploads, 'abc.pdf'), 'utf8'), '%PDF-1.4 het verslag', 'and the files')
+  writeFileSync(path.join(backupDir, 'nep.sqlite'), 'geen database')
+  const bad = await kring(dir, 'restore', path.join(backupDir, 'nep.sqlite'), '--force')
+  t.not(bad.code, 0, 'a file that is not a backup is refused')
+  t.same(db.prepare('select slug from forums').all(), [{ slug: 'algemeen' }], 'and changes nothing')
 })
