@@ -106,7 +106,7 @@ export async function storeFile (dir: string, file: JudgedFile): Promise<StoredF
 }
 
 /** Removes stored files (a post that was not written after all, or a removed post). */
-export async function removeFiles (dir: string, files: Array<{ storedName: string, thumbName: string | null }>): Promise<void> {
+export async function removeFiles (dir: string, files: Array<Pick<StoredFile, 'storedName' | 'thumbName'>>): Promise<void> {
   for (const file of files) {
     await fs.rm(path.join(dir, file.storedName), { force: true })
     if (file.thumbName !== null) await fs.rm(path.join(dir, file.thumbName), { force: true })

@@ -1,5 +1,12 @@
-import type { FastifyInstance } from 'fastify'
+import { errorCodes, type FastifyInstance } from 'fastify'
 import multipart, { type MultipartFile } from '@fastify/multipart'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route's form may carry files (multipart/form-data); see acceptFiles. */
+    files?: boolean
+  }
+}
 
 /** The biggest file any form takes (documents; an avatar has its own, smaller limit). */
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -18,6 +25,12 @@ export function isUpload (value: unknown): value is Upload {
  * file more than a post takes is read, so six files get the form back with a clear error.
  */
 export async function acceptFiles (app: FastifyInstance): Promise<void> {
+  // Within the plugin too, only the routes that say so (config.files) take a multipart body; the rest refuse it before reading it.
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    const type = request.headers['content-type'] ?? ''
+    if (/^multipart\//i.test(type) && request.routeOptions.config.files !== true) throw new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(type)
+    return payload
+  })
   await app.register(multipart, { attachFieldsToBody: 'keyValues', onFile: readUpload, throwFileSizeLimit: false, limits: { fileSize: MAX_UPLOAD_BYTES, files: 6, fields: 40, parts: 46 } })
 }
 

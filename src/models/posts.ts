@@ -160,6 +160,9 @@ export interface PostEdit {
   requeue?: boolean
   /** The editor's last edit time the edit spacing was checked against (undefined: no limit applies). */
   expectedLastEditAt?: number | null
+  /** Files already on disk to add, and attachments of this post to take off (their files are the caller's to remove after). */
+  attachments?: StoredFile[]
+  removeUploadIds?: number[]
   now?: number
 }
 
@@ -204,6 +207,9 @@ export async function editPost (db: DB, input: PostEdit): Promise<string> {
     await trx.updateTable('posts')
       .set({ body_md: input.bodyMd, body_html: input.bodyHtml, edited_at: now })
       .where('id', '=', input.postId).execute()
+    if ((input.removeUploadIds ?? []).length > 0) await trx.deleteFrom('uploads').where('post_id', '=', input.postId).where('id', 'in', input.removeUploadIds!).execute()
+    // Attachments are the author's: a moderator's edit keeps them on the author's account.
+    await insertUploads(trx, input.postId, before.author_id, input.attachments ?? [], now)
     if (input.requeue) {
       await trx.updateTable('posts').set({ queued: 1 }).where('id', '=', input.postId).execute()
       await recountAll(trx, { topics: [before.topic_id], forums: [before.forum_id], users: [before.author_id] })

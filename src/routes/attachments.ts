@@ -49,7 +49,7 @@ export async function receiveFiles (app: FastifyInstance, author: User, files: u
 }
 
 /** Removes the files of a post that was refused after they were stored. */
-export async function discardFiles (app: FastifyInstance, files: StoredFile[]): Promise<void> {
+export async function discardFiles (app: FastifyInstance, files: Array<Pick<StoredFile, 'storedName' | 'thumbName'>>): Promise<void> {
   await removeFiles(filesDirectory(app), files)
 }
 

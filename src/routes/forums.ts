@@ -79,6 +79,7 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
   })
 
   app.post<{ Params: SlugPage, Body: TopicForm }>('/forum/:slug/new', {
+    config: { files: true },
     schema: { params: slugParams, body: withFiles(formSchema(['title', 'body'])) }
   }, async (request, reply) => {
     const forum = await forumForNewTopic(request)

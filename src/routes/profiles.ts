@@ -56,6 +56,7 @@ export default async function profileRoutes (app: FastifyInstance): Promise<void
 
   const textField = { type: 'string' }
   app.post<{ Body: ProfileForm }>('/account/profile', {
+    config: { files: true },
     schema: {
       body: {
         type: 'object',

@@ -130,6 +130,7 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
   app.get('/topic/:slug/page/:n', { schema: { params: slugParams } }, showTopic)
 
   app.post<{ Params: SlugPage, Body: { body?: string, files?: unknown } }>('/topic/:slug/reply', {
+    config: { files: true },
     schema: { params: slugParams, body: withFiles(formSchema(['body'])) }
   }, async (request, reply) => {
     // A reply sent to a topic renamed meanwhile still lands: nothing typed is lost.

@@ -120,3 +120,21 @@ t.test('bad files are refused clearly, the typed text kept, nothing stored', asy
   t.equal(newTopic.statusCode, 303, 'a new topic carries files too')
   t.equal((await app.db.selectFrom('uploads').select('name').where('name', '=', 'notulen.odt').execute()).length, 1)
 })
+
+t.test('an edit adds and removes files, five at most in all', async t => {
+  const { app, topic, author, filesOnDisk } = await setup(t)
+  await author.submitMultipart(`/topic/${topic.slug}`, `/topic/${topic.slug}/reply`, { body: 'Eerste versie.' }, [await sample('cao-tekst.pdf'), await sample('leden.csv')])
+  const first = await app.db.selectFrom('uploads').selectAll().orderBy('id').execute()
+  const post = first[0].post_id
+  const edited = await author.submitMultipart(`/post/${post}/edit`, `/post/${post}/edit`, { body: 'Tweede versie.', remove_files: String(first[0].id) }, [await sample('notitie.txt')])
+  t.equal(edited.statusCode, 303, edited.body.slice(0, 300))
+  const now = await app.db.selectFrom('uploads').select('name').orderBy('id').execute()
+  t.same(now.map(file => file.name), ['leden.csv', 'notitie.txt'], 'one taken off, one added')
+  t.equal((await filesOnDisk()).length, 2, 'the removed file is gone from the disk')
+  const tooMany = await author.submitMultipart(`/post/${post}/edit`, `/post/${post}/edit`, { body: 'Derde versie.' }, await Promise.all([1, 2, 3, 4].map(() => sample('cao-tekst.pdf'))))
+  t.equal(tooMany.statusCode, 400, 'two kept and four new is six')
+  t.match(tooMany.body, 'Hoogstens 5 bestanden')
+  t.match(tooMany.body, 'Derde versie.', 'the text kept')
+  t.equal((await filesOnDisk()).length, 2, 'nothing new stored')
+  t.equal((await app.db.selectFrom('posts').select('body_md').where('id', '=', post).executeTakeFirstOrThrow()).body_md, 'Tweede versie.')
+})
