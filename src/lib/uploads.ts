@@ -1,12 +1,5 @@
-import { errorCodes, type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import multipart, { type MultipartFile } from '@fastify/multipart'
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** The route's form may carry files (multipart/form-data); see acceptFiles. */
-    files?: boolean
-  }
-}
 
 /** The biggest file any form takes (documents; an avatar has its own, smaller limit). */
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -19,18 +12,13 @@ export function isUpload (value: unknown): value is Upload {
 }
 
 /**
- * Lets the routes of one plugin (and only those) take `multipart/form-data`: its fields become
- * body values like any form's (the CSRF token too), its files are read up to the limit. Every
- * other form answers such a body with 415, as it does any body that is not a plain form. One
+ * Lets the routes of one small plugin take `multipart/form-data`: its fields become body values
+ * like any form's (the CSRF token too), its files are read up to the limit. Register the forms
+ * that take files in a scope of their own: every other form answers such a body with 415 (as
+ * any body that is not a plain form), and multipart's hooks cost no other route anything. One
  * file more than a post takes is read, so six files get the form back with a clear error.
  */
 export async function acceptFiles (app: FastifyInstance): Promise<void> {
-  // Within the plugin too, only the routes that say so (config.files) take a multipart body; the rest refuse it before reading it.
-  app.addHook('preParsing', async (request, _reply, payload) => {
-    const type = request.headers['content-type'] ?? ''
-    if (/^multipart\//i.test(type) && request.routeOptions.config.files !== true) throw new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(type)
-    return payload
-  })
   await app.register(multipart, { attachFieldsToBody: 'keyValues', onFile: readUpload, throwFileSizeLimit: false, limits: { fileSize: MAX_UPLOAD_BYTES, files: 6, fields: 40, parts: 46 } })
 }
 

@@ -26,8 +26,6 @@ function findInTree (forums: ForumSummary[], id: number): ForumSummary | undefin
 }
 
 export default async function forumRoutes (app: FastifyInstance): Promise<void> {
-  // The new-topic form may carry files (bijdragers and up).
-  await acceptFiles(app)
   app.get('/', async (_request, reply) => {
     return reply.page('forums/index', { forums: await listForumTree(app.db, _request.viewer?.id ?? null), feed: { href: '/feed', title: 'Atom' } })
   })
@@ -78,28 +76,31 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
     return newTopicPage(reply, await forumForNewTopic(request), {})
   })
 
-  app.post<{ Params: SlugPage, Body: TopicForm }>('/forum/:slug/new', {
-    config: { files: true },
-    schema: { params: slugParams, body: withFiles(formSchema(['title', 'body'])) }
-  }, async (request, reply) => {
-    const forum = await forumForNewTopic(request)
-    const viewer = request.viewer!
-    const title = (request.body.title ?? '').trim()
-    const body = request.body.body ?? ''
-    const errors = collectErrors({ title: checkTitle(title), body: checkBody(body) })
-    if (errors) return newTopicPage(reply, forum, request.body, errors, 400)
-    const prepared = await preparePost(app, viewer, body, true)
-    if (!prepared.ok) return newTopicPage(reply, forum, request.body, prepared.errors, refusalStatus(reply, prepared))
-    const { bodyHtml, queued, expectedLastPostAt } = prepared
-    const received = await receiveFiles(app, viewer, request.body.files)
-    if (!received.ok) return newTopicPage(reply, forum, request.body, received.errors, received.status)
-    const attachments = received.files
-    const written = await writePost(app, viewer, () => createTopic(app.db, { forumId: forum.id, authorId: viewer.id, title, bodyMd: body, bodyHtml, queued, expectedLastPostAt, notify: true, attachments }), value => value.topic.id)
-      .catch(async (error: unknown) => { await discardFiles(app, attachments); throw error })
-    if (!written.ok) {
-      await discardFiles(app, attachments)
-      return newTopicPage(reply, forum, request.body, written.errors, refusalStatus(reply, written))
-    }
-    return reply.done(topicPageUrl(written.value.topic.slug, 1), queued ? 'flash.topic_queued' : 'flash.topic_created')
+  // This form may carry files: multipart is parsed in this scope alone, so no other route takes it or pays for its hooks.
+  await app.register(async files => {
+    await acceptFiles(files)
+    files.post<{ Params: SlugPage, Body: TopicForm }>('/forum/:slug/new', {
+      schema: { params: slugParams, body: withFiles(formSchema(['title', 'body'])) }
+    }, async (request, reply) => {
+      const forum = await forumForNewTopic(request)
+      const viewer = request.viewer!
+      const title = (request.body.title ?? '').trim()
+      const body = request.body.body ?? ''
+      const errors = collectErrors({ title: checkTitle(title), body: checkBody(body) })
+      if (errors) return newTopicPage(reply, forum, request.body, errors, 400)
+      const prepared = await preparePost(app, viewer, body, true)
+      if (!prepared.ok) return newTopicPage(reply, forum, request.body, prepared.errors, refusalStatus(reply, prepared))
+      const { bodyHtml, queued, expectedLastPostAt } = prepared
+      const received = await receiveFiles(app, viewer, request.body.files)
+      if (!received.ok) return newTopicPage(reply, forum, request.body, received.errors, received.status)
+      const attachments = received.files
+      const written = await writePost(app, viewer, () => createTopic(app.db, { forumId: forum.id, authorId: viewer.id, title, bodyMd: body, bodyHtml, queued, expectedLastPostAt, notify: true, attachments }), value => value.topic.id)
+        .catch(async (error: unknown) => { await discardFiles(app, attachments); throw error })
+      if (!written.ok) {
+        await discardFiles(app, attachments)
+        return newTopicPage(reply, forum, request.body, written.errors, refusalStatus(reply, written))
+      }
+      return reply.done(topicPageUrl(written.value.topic.slug, 1), queued ? 'flash.topic_queued' : 'flash.topic_created')
+    })
   })
 }

@@ -21,8 +21,6 @@ interface IdParams { id: string }
 interface EditForm { title?: string, body?: string, reason?: string, files?: unknown, remove_files?: string | string[] }
 
 export default async function postRoutes (app: FastifyInstance): Promise<void> {
-  // The edit form may carry files (the author's, when a bijdrager or up).
-  await acceptFiles(app)
   /** The post and where it lives for this viewer; 404 when they may not see it. */
   async function visiblePost (request: FastifyRequest<{ Params: IdParams }>): Promise<{ post: PostInTopic, url: string, topic: TopicWithForum }> {
     const id = parseId(request.params.id)
@@ -56,60 +54,63 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
     return reply.page('posts/edit', await editPage(request.i18n, post, { title: post.topic_title, body: post.body_md }))
   })
 
-  app.post<{ Params: IdParams, Body: EditForm }>('/post/:id/edit', {
-    config: { files: true },
-    schema: { params: idParams, body: withFiles(formSchema(['title', 'body', 'reason'], ['remove_files'])) }
-  }, async (request, reply) => {
-    const { post, url } = await editablePost(request)
-    const editor = request.viewer!
-    const body = request.body.body ?? ''
-    const title = post.position === 1 && request.body.title !== undefined ? request.body.title.trim() : undefined
-    const reason = (request.body.reason ?? '').trim()
-    const moderating = moderatesForum(editor, post.forum_id)
-    const renames = title !== undefined && title !== post.topic_title && !moderating
-      ? await countRenamesSince(app.db, post.topic_id, Date.now() - 24 * 3600_000)
-      : 0
-    const errors = collectErrors({
-      body: checkBody(body),
-      title: title === undefined ? null : checkTitle(title) ?? (mayRenameTopic(editor, post.forum_id, renames) ? null : 'form.title_renamed_too_often'),
-      reason: checkReason(reason)
-    })
-    if (errors) return reply.page('posts/edit', await editPage(request.i18n, post, request.body, errors), 400)
-    const refused = async (refusal: Refusal): Promise<FastifyReply> => reply.page('posts/edit', await editPage(request.i18n, post, request.body, refusal.errors), refusalStatus(reply, refusal))
-    // Edits are spaced like posts; a moderator's are not.
-    const wait = moderating ? 0 : editWait(editor, app.settings)
-    if (wait > 0) return refused(tooSoon(request.i18n, Math.ceil(wait / 1000), 'form.wait_edit'))
-    // Links follow the author's standing, not the editor's.
-    const author = (await findUserById(app.db, post.author_id))!
-    const rendered = await renderForm(app, body, { id: editor.id, trusted: isTrustedAuthor(author) })
-    if (!rendered.ok) return refused(rendered)
-    // An author's edit passes the approval queue's rules like a new post; a moderator's edit does not.
-    const requeue = !post.queued && !moderating && mustWaitForApproval(author, app.settings, countLinks(rendered.bodyHtml))
-    // Files: those ticked go, new ones come (the author must be allowed files), five at most in all.
-    const current = (await listUploadsOfPosts(app.db, [post.id])).get(post.id) ?? []
-    const ticked = new Set([request.body.remove_files ?? []].flat())
-    const removed = current.filter(file => ticked.has(String(file.id)))
-    const received = await receiveFiles(app, author, request.body.files)
-    if (!received.ok) return refused(received)
-    const attachments = received.files
-    if (current.length - removed.length + attachments.length > MAX_FILES) {
-      await discardFiles(app, attachments)
-      return refused({ ok: false, status: 400, errors: { files: 'upload.too_many' } })
-    }
-    let slug: string
-    try {
-      slug = await editPost(app.db, {
-        postId: post.id, editorId: editor.id, bodyMd: body, bodyHtml: rendered.bodyHtml, title, reason, requeue,
-        expectedLastEditAt: moderating ? undefined : editor.last_edit_at, attachments, removeUploadIds: removed.map(file => file.id)
+  // This form may carry files: multipart is parsed in this scope alone, so no other route takes it or pays for its hooks.
+  await app.register(async files => {
+    await acceptFiles(files)
+    files.post<{ Params: IdParams, Body: EditForm }>('/post/:id/edit', {
+      schema: { params: idParams, body: withFiles(formSchema(['title', 'body', 'reason'], ['remove_files'])) }
+    }, async (request, reply) => {
+      const { post, url } = await editablePost(request)
+      const editor = request.viewer!
+      const body = request.body.body ?? ''
+      const title = post.position === 1 && request.body.title !== undefined ? request.body.title.trim() : undefined
+      const reason = (request.body.reason ?? '').trim()
+      const moderating = moderatesForum(editor, post.forum_id)
+      const renames = title !== undefined && title !== post.topic_title && !moderating
+        ? await countRenamesSince(app.db, post.topic_id, Date.now() - 24 * 3600_000)
+        : 0
+      const errors = collectErrors({
+        body: checkBody(body),
+        title: title === undefined ? null : checkTitle(title) ?? (mayRenameTopic(editor, post.forum_id, renames) ? null : 'form.title_renamed_too_often'),
+        reason: checkReason(reason)
       })
-    } catch (error) {
-      await discardFiles(app, attachments)
-      if (!(error instanceof PostedMeanwhile)) throw error
-      return refused(tooSoon(request.i18n, Math.max(1, Math.ceil(editWait({ ...editor, last_edit_at: Date.now() }, app.settings) / 1000)), 'form.wait_edit'))
-    }
-    await discardFiles(app, removed.map(file => ({ storedName: file.stored_name, thumbName: file.thumb_name })))
-    // A requeued post moves to the end for its author: /post/ID knows where.
-    return reply.done(requeue ? `/post/${post.id}` : url.replace(`/topic/${post.topic_slug}`, `/topic/${slug}`), requeue ? 'flash.post_requeued' : 'flash.post_saved')
+      if (errors) return reply.page('posts/edit', await editPage(request.i18n, post, request.body, errors), 400)
+      const refused = async (refusal: Refusal): Promise<FastifyReply> => reply.page('posts/edit', await editPage(request.i18n, post, request.body, refusal.errors), refusalStatus(reply, refusal))
+      // Edits are spaced like posts; a moderator's are not.
+      const wait = moderating ? 0 : editWait(editor, app.settings)
+      if (wait > 0) return refused(tooSoon(request.i18n, Math.ceil(wait / 1000), 'form.wait_edit'))
+      // Links follow the author's standing, not the editor's.
+      const author = (await findUserById(app.db, post.author_id))!
+      const rendered = await renderForm(app, body, { id: editor.id, trusted: isTrustedAuthor(author) })
+      if (!rendered.ok) return refused(rendered)
+      // An author's edit passes the approval queue's rules like a new post; a moderator's edit does not.
+      const requeue = !post.queued && !moderating && mustWaitForApproval(author, app.settings, countLinks(rendered.bodyHtml))
+      // Files: those ticked go, new ones come (the author must be allowed files), five at most in all.
+      const current = (await listUploadsOfPosts(app.db, [post.id])).get(post.id) ?? []
+      const ticked = new Set([request.body.remove_files ?? []].flat())
+      const removed = current.filter(file => ticked.has(String(file.id)))
+      const received = await receiveFiles(app, author, request.body.files)
+      if (!received.ok) return refused(received)
+      const attachments = received.files
+      if (current.length - removed.length + attachments.length > MAX_FILES) {
+        await discardFiles(app, attachments)
+        return refused({ ok: false, status: 400, errors: { files: 'upload.too_many' } })
+      }
+      let slug: string
+      try {
+        slug = await editPost(app.db, {
+          postId: post.id, editorId: editor.id, bodyMd: body, bodyHtml: rendered.bodyHtml, title, reason, requeue,
+          expectedLastEditAt: moderating ? undefined : editor.last_edit_at, attachments, removeUploadIds: removed.map(file => file.id)
+        })
+      } catch (error) {
+        await discardFiles(app, attachments)
+        if (!(error instanceof PostedMeanwhile)) throw error
+        return refused(tooSoon(request.i18n, Math.max(1, Math.ceil(editWait({ ...editor, last_edit_at: Date.now() }, app.settings) / 1000)), 'form.wait_edit'))
+      }
+      await discardFiles(app, removed.map(file => ({ storedName: file.stored_name, thumbName: file.thumb_name })))
+      // A requeued post moves to the end for its author: /post/ID knows where.
+      return reply.done(requeue ? `/post/${post.id}` : url.replace(`/topic/${post.topic_slug}`, `/topic/${slug}`), requeue ? 'flash.post_requeued' : 'flash.post_saved')
+    })
   })
 
   app.get<{ Params: IdParams }>('/post/:id/revisions', { schema: { params: idParams } }, async (request, reply) => {

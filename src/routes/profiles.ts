@@ -32,7 +32,6 @@ function chosen (value: string | undefined, choices: Choice[]): number | null | 
 /** `GET/POST /account/profile` (with the avatar, a multipart form) and `GET /avatars/:file`. */
 export default async function profileRoutes (app: FastifyInstance): Promise<void> {
   const avatarDir = path.join(uploadsDirectory(app.config), 'avatars')
-  await acceptFiles(app)
 
   async function profileForm (request: FastifyRequest, reply: FastifyReply, member: User, values: Record<string, unknown>, errors: Record<string, string> = {}, status = 200): Promise<FastifyReply> {
     return reply.page('accounts/profile', {
@@ -55,63 +54,66 @@ export default async function profileRoutes (app: FastifyInstance): Promise<void
   })
 
   const textField = { type: 'string' }
-  app.post<{ Body: ProfileForm }>('/account/profile', {
-    config: { files: true },
-    schema: {
-      body: {
-        type: 'object',
-        properties: { _csrf: textField, display_name: textField, organisation: textField, job_title: textField, website: textField, bio: textField, region: textField, sector: textField, remove_avatar: textField, avatar: {} },
-        additionalProperties: false
+  // This form may carry files: multipart is parsed in this scope alone, so no other route takes it or pays for its hooks.
+  await app.register(async files => {
+    await acceptFiles(files)
+    files.post<{ Body: ProfileForm }>('/account/profile', {
+      schema: {
+        body: {
+          type: 'object',
+          properties: { _csrf: textField, display_name: textField, organisation: textField, job_title: textField, website: textField, bio: textField, region: textField, sector: textField, remove_avatar: textField, avatar: {} },
+          additionalProperties: false
+        }
       }
-    }
-  }, async (request, reply) => {
-    if (request.viewer === null) ensure(loginFirst)
-    const member = request.viewer!
-    const body = request.body
-    const text = (key: keyof typeof TEXT_LIMITS): string => (body[key] ?? '').trim()
-    const values = { display_name: text('display_name'), organisation: text('organisation'), job_title: text('job_title'), website: text('website'), bio: body.bio ?? '', region: body.region ?? '', sector: body.sector ?? '' }
-    const errors: Record<string, string> = {}
-    for (const key of Object.keys(TEXT_LIMITS) as Array<keyof typeof TEXT_LIMITS>) {
-      if ([...(key === 'bio' ? values.bio : values[key])].length > TEXT_LIMITS[key]) errors[key] = 'profile.too_long'
-    }
-    // Names are plain text: no markup, no control or direction-changing characters.
-    for (const key of ['display_name', 'organisation', 'job_title'] as const) {
-      if (/[<>\p{Cc}\u202a-\u202e\u2066-\u2069]/u.test(values[key])) errors[key] ??= 'profile.plain_text'
-    }
-    const websiteError = checkWebsite(values.website)
-    if (websiteError !== null) errors.website ??= websiteError
-    const regionId = chosen(body.region, await listChoices(app.db, 'region'))
-    const sectorId = chosen(body.sector, await listChoices(app.db, 'sector'))
-    if (regionId === undefined) errors.region = 'settings.unknown_choice'
-    if (sectorId === undefined) errors.sector = 'settings.unknown_choice'
-    const upload = isUpload(body.avatar) && body.avatar.data.length + body.avatar.filename.length > 0 ? body.avatar : null
-    if (upload?.truncated === true) errors.avatar = 'profile.avatar_too_large'
-    if (Object.keys(errors).length > 0) return profileForm(request, reply, member, values, errors, 400)
+    }, async (request, reply) => {
+      if (request.viewer === null) ensure(loginFirst)
+      const member = request.viewer!
+      const body = request.body
+      const text = (key: keyof typeof TEXT_LIMITS): string => (body[key] ?? '').trim()
+      const values = { display_name: text('display_name'), organisation: text('organisation'), job_title: text('job_title'), website: text('website'), bio: body.bio ?? '', region: body.region ?? '', sector: body.sector ?? '' }
+      const errors: Record<string, string> = {}
+      for (const key of Object.keys(TEXT_LIMITS) as Array<keyof typeof TEXT_LIMITS>) {
+        if ([...(key === 'bio' ? values.bio : values[key])].length > TEXT_LIMITS[key]) errors[key] = 'profile.too_long'
+      }
+      // Names are plain text: no markup, no control or direction-changing characters.
+      for (const key of ['display_name', 'organisation', 'job_title'] as const) {
+        if (/[<>\p{Cc}\u202a-\u202e\u2066-\u2069]/u.test(values[key])) errors[key] ??= 'profile.plain_text'
+      }
+      const websiteError = checkWebsite(values.website)
+      if (websiteError !== null) errors.website ??= websiteError
+      const regionId = chosen(body.region, await listChoices(app.db, 'region'))
+      const sectorId = chosen(body.sector, await listChoices(app.db, 'sector'))
+      if (regionId === undefined) errors.region = 'settings.unknown_choice'
+      if (sectorId === undefined) errors.sector = 'settings.unknown_choice'
+      const upload = isUpload(body.avatar) && body.avatar.data.length + body.avatar.filename.length > 0 ? body.avatar : null
+      if (upload?.truncated === true) errors.avatar = 'profile.avatar_too_large'
+      if (Object.keys(errors).length > 0) return profileForm(request, reply, member, values, errors, 400)
 
-    let bioHtml = ''
-    if (values.bio.trim() !== '') {
-      const rendered = await app.renderBody(values.bio, { id: member.id, trusted: can(member, { do: 'site.administer' }).ok })
-      if (!rendered.ok) return profileForm(request, reply, member, values, { bio: rendered.error }, rendered.status)
-      bioHtml = rendered.html
-    }
-    let avatar = member.avatar
-    if (upload !== null) {
-      try {
-        avatar = await storeAvatar(avatarDir, upload.data)
-      } catch (error) {
-        if (!(error instanceof AvatarError)) throw error
-        return profileForm(request, reply, member, values, { avatar: error.message }, 400)
+      let bioHtml = ''
+      if (values.bio.trim() !== '') {
+        const rendered = await app.renderBody(values.bio, { id: member.id, trusted: can(member, { do: 'site.administer' }).ok })
+        if (!rendered.ok) return profileForm(request, reply, member, values, { bio: rendered.error }, rendered.status)
+        bioHtml = rendered.html
       }
-    } else if (body.remove_avatar === '1') avatar = null
-    await saveProfile(app.db, member.id, {
-      display_name: values.display_name, organisation: values.organisation, job_title: values.job_title, website: values.website,
-      bio_md: values.bio, bio_html: bioHtml, region_id: regionId ?? null, sector_id: sectorId ?? null
+      let avatar = member.avatar
+      if (upload !== null) {
+        try {
+          avatar = await storeAvatar(avatarDir, upload.data)
+        } catch (error) {
+          if (!(error instanceof AvatarError)) throw error
+          return profileForm(request, reply, member, values, { avatar: error.message }, 400)
+        }
+      } else if (body.remove_avatar === '1') avatar = null
+      await saveProfile(app.db, member.id, {
+        display_name: values.display_name, organisation: values.organisation, job_title: values.job_title, website: values.website,
+        bio_md: values.bio, bio_html: bioHtml, region_id: regionId ?? null, sector_id: sectorId ?? null
+      })
+      if (avatar !== member.avatar) {
+        await setAvatar(app.db, member.id, avatar)
+        await removeAvatar(avatarDir, member.avatar)
+      }
+      return reply.done(`/user/${encodeURIComponent(member.username)}`, 'flash.profile_saved')
     })
-    if (avatar !== member.avatar) {
-      await setAvatar(app.db, member.id, avatar)
-      await removeAvatar(avatarDir, member.avatar)
-    }
-    return reply.done(`/user/${encodeURIComponent(member.username)}`, 'flash.profile_saved')
   })
 
   // Avatars are part of the profile: for members, or for everyone when profiles are public.

@@ -59,8 +59,6 @@ export async function findVisibleTopic (db: DB, viewer: Viewer, slug: string): P
 }
 
 export default async function topicRoutes (app: FastifyInstance): Promise<void> {
-  // The reply form may carry files (bijdragers and up).
-  await acceptFiles(app)
   async function renderTopicPage (request: FastifyRequest, reply: FastifyReply, topic: TopicWithForum, pageNumber: number,
     form: { values?: Record<string, unknown>, errors?: FieldErrors, status?: number } = {}): Promise<FastifyReply> {
     const viewer = request.viewer
@@ -129,34 +127,37 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
   app.get('/topic/:slug', { schema: { params: slugParams } }, showTopic)
   app.get('/topic/:slug/page/:n', { schema: { params: slugParams } }, showTopic)
 
-  app.post<{ Params: SlugPage, Body: { body?: string, files?: unknown } }>('/topic/:slug/reply', {
-    config: { files: true },
-    schema: { params: slugParams, body: withFiles(formSchema(['body'])) }
-  }, async (request, reply) => {
-    // A reply sent to a topic renamed meanwhile still lands: nothing typed is lost.
-    const { topic } = await findVisibleTopic(app.db, request.viewer, request.params.slug)
-    ensure(can(request.viewer, { do: 'topic.reply', topic }))
-    const viewer = request.viewer!
-    const body = request.body.body ?? ''
-    const lastPage = (): number => pageOfPosition(moderatesForum(viewer, topic.forum_id) ? topic.post_count : topic.visible_post_count, app.settings.posts_per_page)
-    const errors = collectErrors({ body: checkBody(body) })
-    if (errors) return renderTopicPage(request, reply, topic, lastPage(), { values: request.body, errors, status: 400 })
-    const refused = (refusal: Refusal): Promise<FastifyReply> =>
-      renderTopicPage(request, reply, topic, lastPage(), { values: request.body, errors: refusal.errors, status: refusalStatus(reply, refusal) })
-    const prepared = await preparePost(app, viewer, body, false)
-    if (!prepared.ok) return refused(prepared)
-    const { bodyHtml, queued, expectedLastPostAt } = prepared
-    const received = await receiveFiles(app, viewer, request.body.files)
-    if (!received.ok) return refused(received)
-    const attachments = received.files
-    const written = await writePost(app, viewer, () => createReply(app.db, { topicId: topic.id, authorId: viewer.id, bodyMd: body, bodyHtml, queued, expectedLastPostAt, notify: true, attachments }), () => topic.id)
-      .catch(async (error: unknown) => { await discardFiles(app, attachments); throw error })
-    if (!written.ok) {
-      await discardFiles(app, attachments)
-      return refused(written)
-    }
-    const post = written.value
-    const visible = topic.visible_post_count + (queued ? 0 : 1)
-    return reply.done(postUrlFor(viewer, topic.slug, topic.forum_id, post, app.settings.posts_per_page, visible)!, queued ? 'flash.reply_queued' : 'flash.reply_posted')
+  // This form may carry files: multipart is parsed in this scope alone, so no other route takes it or pays for its hooks.
+  await app.register(async files => {
+    await acceptFiles(files)
+    files.post<{ Params: SlugPage, Body: { body?: string, files?: unknown } }>('/topic/:slug/reply', {
+      schema: { params: slugParams, body: withFiles(formSchema(['body'])) }
+    }, async (request, reply) => {
+      // A reply sent to a topic renamed meanwhile still lands: nothing typed is lost.
+      const { topic } = await findVisibleTopic(app.db, request.viewer, request.params.slug)
+      ensure(can(request.viewer, { do: 'topic.reply', topic }))
+      const viewer = request.viewer!
+      const body = request.body.body ?? ''
+      const lastPage = (): number => pageOfPosition(moderatesForum(viewer, topic.forum_id) ? topic.post_count : topic.visible_post_count, app.settings.posts_per_page)
+      const errors = collectErrors({ body: checkBody(body) })
+      if (errors) return renderTopicPage(request, reply, topic, lastPage(), { values: request.body, errors, status: 400 })
+      const refused = (refusal: Refusal): Promise<FastifyReply> =>
+        renderTopicPage(request, reply, topic, lastPage(), { values: request.body, errors: refusal.errors, status: refusalStatus(reply, refusal) })
+      const prepared = await preparePost(app, viewer, body, false)
+      if (!prepared.ok) return refused(prepared)
+      const { bodyHtml, queued, expectedLastPostAt } = prepared
+      const received = await receiveFiles(app, viewer, request.body.files)
+      if (!received.ok) return refused(received)
+      const attachments = received.files
+      const written = await writePost(app, viewer, () => createReply(app.db, { topicId: topic.id, authorId: viewer.id, bodyMd: body, bodyHtml, queued, expectedLastPostAt, notify: true, attachments }), () => topic.id)
+        .catch(async (error: unknown) => { await discardFiles(app, attachments); throw error })
+      if (!written.ok) {
+        await discardFiles(app, attachments)
+        return refused(written)
+      }
+      const post = written.value
+      const visible = topic.visible_post_count + (queued ? 0 : 1)
+      return reply.done(postUrlFor(viewer, topic.slug, topic.forum_id, post, app.settings.posts_per_page, visible)!, queued ? 'flash.reply_queued' : 'flash.reply_posted')
+    })
   })
 }
