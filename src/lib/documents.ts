@@ -40,7 +40,8 @@ function extensionOf (name: string): string {
  * type the content has (a "foto.pdf" that is a PNG becomes "foto.png").
  */
 export function cleanFileName (typed: string, ext: string): string {
-  const base = typed.split(/[/\\]/).pop() ?? ''
+  // Browsers send a double quote in a file name as %22 (HTML's multipart encoding).
+  const base = typed.replace(/%22/g, '"').split(/[/\\]/).pop() ?? ''
   const clean = base.normalize('NFC').replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, '').replace(/^[\s.]+|[\s.]+$/g, '')
   const stem = clean.replace(/\.[A-Za-z0-9]{1,8}$/, '')
   const short = [...stem].slice(0, 120 - ext.length - 1).join('').trim()
