@@ -153,7 +153,8 @@ export function postingWait (author: Pick<User, 'role' | 'created_at' | 'last_po
   const spacing = postingSpacingSeconds(author, settings) * 1000
   const waitSpacing = author.last_post_at === null ? 0 : Math.max(0, author.last_post_at + spacing - now)
   const firstDayEnds = author.created_at + 24 * 3600_000
-  const waitFirstDay = author.role === 'lid' && what.newTopic && now < firstDayEnds &&
+  // 0 turns the first-day limit off, as /admin says of every limit.
+  const waitFirstDay = author.role === 'lid' && what.newTopic && now < firstDayEnds && settings.limit_lid_first_day_topics > 0 &&
     what.topicsSinceJoining >= settings.limit_lid_first_day_topics ? firstDayEnds - now : 0
   return Math.max(waitSpacing, waitFirstDay)
 }

@@ -28,6 +28,8 @@ export default async function accountRoutes (app: FastifyInstance): Promise<void
     schema: { querystring: { type: 'object', properties: { next: { type: 'string' } } } }
   }, async (request, reply) => {
     const next = localPath(request.query.next) ?? ''
+    // Logged in already: on to where they were going.
+    if (request.viewer !== null) return reply.redirect(next || '/', 303)
     return reply.page('accounts/login', { title: request.i18n.t('account.login'), form: true, values: { next } })
   })
 

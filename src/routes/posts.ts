@@ -44,7 +44,8 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
   }
 
   const editPage = async (i18n: Translator, post: PostInTopic, values: EditForm, errors?: Record<string, string>): Promise<Record<string, unknown>> => ({
-    title: i18n.t('post.edit'), post, isFirstPost: post.position === 1, values: { title: values.title, body: values.body, reason: values.reason }, errors,
+    title: i18n.t('post.edit'), post, isFirstPost: post.position === 1,
+    forum: await app.db.selectFrom('forums').select(['slug', 'name']).where('id', '=', post.forum_id).executeTakeFirst(), values: { title: values.title, body: values.body, reason: values.reason }, errors,
     attachments: (await listUploadsOfPosts(app.db, [post.id])).get(post.id) ?? [],
     canAttach: hasRole((await findUserById(app.db, post.author_id)) ?? null, 'bijdrager')
   })

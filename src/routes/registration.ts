@@ -25,7 +25,8 @@ export default async function registrationRoutes (app: FastifyInstance): Promise
   const page = (reply: FastifyReply, values: Record<string, string>, errors?: FieldErrors, status?: number): FastifyReply =>
     reply.page('accounts/register', { title: reply.request.i18n.t('account.register'), form: true, values, errors }, status)
 
-  app.get('/register', async (_request, reply) => page(reply, {}))
+  // A member who is logged in has an account: on to the forum.
+  app.get('/register', async (request, reply) => request.viewer !== null ? reply.redirect('/', 303) : page(reply, {}))
 
   app.post<{ Body: RegisterForm }>('/register', {
     schema: { body: formSchema(['username', 'email', 'password']) },

@@ -247,3 +247,17 @@ t.test('a token is bound to the session: a guest token stops working once the gu
   t.equal(fresh.statusCode, 303, 'a token from a page seen after login works')
   t.equal(await countRows(app, 'posts'), 2)
 })
+
+t.test('a member who is logged in is sent on from /login and /register', async t => {
+  const app = await buildTestApp(t)
+  await makeMember(app, 'jan')
+  const jan = new Visitor(app)
+  await jan.login('jan', PASSWORD)
+  const login = await jan.get('/login?next=%2Flatest')
+  t.equal(login.statusCode, 303)
+  t.equal(login.headers.location, '/latest', 'to where they were going')
+  t.equal((await jan.get('/login?next=https%3A%2F%2Fevil.example')).headers.location, '/', 'never off the site')
+  const register = await jan.get('/register')
+  t.equal(register.headers.location, '/', 'and from the sign-up form home')
+  t.equal((await new Visitor(app).get('/login')).statusCode, 200, 'a guest gets the form')
+})

@@ -143,6 +143,14 @@ t.test('posting limits (the real defaults)', async t => {
     t.equal(mine.length, 3, 'nothing stored')
   })
 
+  await t.test('a first-day limit of 0 is no limit, as /admin says', async t => {
+    const { app, visitor } = await setup(t, { settings: { limit_lid_first_day_topics: 0 } })
+    for (const n of [1, 2, 3, 4, 5]) {
+      t.equal((await visitor.submit('/forum/algemeen/new', '/forum/algemeen/new', { title: `Vraag ${n}`, body: 'Tekst' })).statusCode, 303, `topic ${n}`)
+      await setLastPost(app, null)
+    }
+  })
+
   await t.test('after the first day, and for a bijdrager, no topic limit', async t => {
     for (const options of [{ ageDays: 2 }, { role: 'bijdrager' as Role }]) {
       await t.test(JSON.stringify(options), async t => {
