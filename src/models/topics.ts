@@ -18,27 +18,37 @@ export interface TopicListItem extends Topic {
   last_author: string | null
 }
 
-/** Topics as a forum page lists them, with their author and last poster; only those members may see. */
-function listedTopics (db: DB) {
-  return db.selectFrom('topics')
+/**
+ * Topics as a forum page lists them, with their author and last poster; only those members
+ * may see, or (`withHidden`, for its moderators) hidden ones too. Queued topics are the queue's.
+ */
+function listedTopics (db: DB, withHidden = false) {
+  let query = db.selectFrom('topics')
     .innerJoin('users as author', 'author.id', 'topics.author_id')
     .leftJoin('posts as last', 'last.id', 'topics.last_post_id')
     .leftJoin('users as last_author', 'last_author.id', 'last.author_id')
     .selectAll('topics')
     .select(['author.username as author', 'last_author.username as last_author'])
-    .where('topics.hidden', '=', 0)
     .where('topics.queued', '=', 0)
-    .where('topics.visible_post_count', '>', 0)
+  if (!withHidden) query = query.where('topics.hidden', '=', 0).where('topics.visible_post_count', '>', 0)
+  return query
 }
 
-export async function listTopicsInForum (db: DB, forumId: number, page: { offset: number, limit: number, unanswered?: boolean }): Promise<TopicListItem[]> {
-  let query = listedTopics(db).where('topics.forum_id', '=', forumId)
+export async function listTopicsInForum (db: DB, forumId: number, page: { offset: number, limit: number, unanswered?: boolean, withHidden?: boolean }): Promise<TopicListItem[]> {
+  let query = listedTopics(db, page.withHidden).where('topics.forum_id', '=', forumId)
   if (page.unanswered === true) query = query.where('topics.answer_post_id', 'is', null)
   return query
     .orderBy('topics.announced', 'desc').orderBy('topics.pinned', 'desc')
     .orderBy('topics.last_post_at', 'desc').orderBy('topics.id', 'desc')
     .offset(page.offset).limit(page.limit)
     .execute()
+}
+
+/** A forum's topics as its moderators page through them: hidden ones included. */
+export async function countTopicsWithHidden (db: DB, forumId: number): Promise<number> {
+  const row = await listedTopics(db, true).clearSelect().select(eb => eb.fn.countAll<number>().as('n'))
+    .where('topics.forum_id', '=', forumId).executeTakeFirstOrThrow()
+  return Number(row.n)
 }
 
 /** Open questions in a question forum, for its ?filter=unanswered pages. */

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ensure, notFound } from '../plugins/errors.js'
-import { can, hasRole } from '../permissions.js'
+import { can, hasRole, moderatesForum } from '../permissions.js'
 import { forumPath, listForumsFlat, listForumTree, type ForumSummary } from '../models/forums.js'
-import { countUnansweredTopics, createTopic, listAnnouncementsElsewhere, listTopicsInForum } from '../models/topics.js'
+import { countTopicsWithHidden, countUnansweredTopics, createTopic, listAnnouncementsElsewhere, listTopicsInForum } from '../models/topics.js'
 import { pageLinks, paginate, parsePageParam } from '../lib/pagination.js'
 import { checkBody, checkTitle, collectErrors, formSchema, slugParams } from '../lib/validation.js'
 import type { Forum } from '../db/schema.js'
@@ -37,9 +37,12 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
     // A question forum lists its open questions alone with ?filter=unanswered.
     const unanswered = forum.kind === 'questions' && request.query.filter === 'unanswered'
     const perPage = app.settings.topics_per_page
-    const page = paginate(pageNumber, perPage, unanswered ? await countUnansweredTopics(app.db, forum.id) : forum.topic_count)
+    // Its moderators see hidden topics too, marked, as they see hidden posts.
+    const withHidden = moderatesForum(request.viewer, forum.id)
+    const total = unanswered ? await countUnansweredTopics(app.db, forum.id) : withHidden ? await countTopicsWithHidden(app.db, forum.id) : forum.topic_count
+    const page = paginate(pageNumber, perPage, total)
     if (!page) throw notFound()
-    const topics = await listTopicsInForum(app.db, forum.id, { offset: (page.number - 1) * perPage, limit: perPage, unanswered })
+    const topics = await listTopicsInForum(app.db, forum.id, { offset: (page.number - 1) * perPage, limit: perPage, unanswered, withHidden })
     const filterQuery = unanswered ? '?filter=unanswered' : ''
     // A top-level forum's breadcrumb is just "Forums": the forum list is read for subforums only.
     const forums = forum.parent_id === null ? [] : await listForumsFlat(app.db, request.viewer?.id ?? null)
