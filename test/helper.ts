@@ -68,7 +68,9 @@ export class Visitor {
 
   /** Opens `formPage`, takes its CSRF token and posts the fields to `url`. */
   async submit (formPage: string, url: string, fields: Record<string, string>): Promise<LightMyRequestResponse> {
-    const page = await this.get(formPage)
+    let page = await this.get(formPage)
+    // A member who is logged in is sent on from /login and /register: the token is on every page.
+    if (page.statusCode === 303 && /^\/(login|register)\b/.test(formPage)) page = await this.get('/')
     const token = csrfToken(page.body)
     if (!token) throw new Error(`no CSRF token on ${formPage} (status ${page.statusCode})`)
     return this.postRaw(url, { _csrf: token, ...fields })

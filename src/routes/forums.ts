@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ensure, notFound } from '../plugins/errors.js'
-import { can, hasRole, moderatesForum } from '../permissions.js'
+import { can, hasRole, isTrustedAuthor, moderatesForum } from '../permissions.js'
 import { forumPath, listForumsFlat, listForumTree, type ForumSummary } from '../models/forums.js'
 import { countTopicsWithHidden, countUnansweredTopics, createTopic, listAnnouncementsElsewhere, listTopicsInForum } from '../models/topics.js'
 import { pageLinks, paginate, parsePageParam } from '../lib/pagination.js'
 import { checkBody, checkTitle, collectErrors, formSchema, slugParams } from '../lib/validation.js'
 import type { Forum } from '../db/schema.js'
-import { preparePost, refusalStatus, writePost } from './posting.js'
+import { preparePost, refusalStatus, renderForm, writePost } from './posting.js'
 import { findWatchLevel, FORUM_LEVELS } from '../models/watches.js'
 import { findReadableForum } from '../models/readable.js'
 import { acceptFiles, withFiles } from '../lib/uploads.js'
@@ -15,7 +15,7 @@ import { topicPageUrl } from './topics.js'
 import { withUnread } from './keeping-up.js'
 
 interface SlugPage { slug: string, n?: string }
-interface TopicForm { title?: string, body?: string, files?: unknown }
+interface TopicForm { title?: string, body?: string, files?: unknown, preview?: string }
 
 function findInTree (forums: ForumSummary[], id: number): ForumSummary | undefined {
   for (const forum of forums) {
@@ -72,8 +72,8 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
     return forum
   }
 
-  const newTopicPage = (reply: FastifyReply, forum: Forum, values: TopicForm, errors?: Record<string, string>, status?: number): FastifyReply =>
-    reply.page('topics/new', { title: reply.request.i18n.t('topic.new'), forum, values: { title: values.title, body: values.body }, errors, canAttach: hasRole(reply.request.viewer, 'bijdrager') }, status)
+  const newTopicPage = (reply: FastifyReply, forum: Forum, values: TopicForm, errors?: Record<string, string>, status?: number, preview?: string): FastifyReply =>
+    reply.page('topics/new', { title: reply.request.i18n.t('topic.new'), forum, values: { title: values.title, body: values.body }, errors, preview, canAttach: hasRole(reply.request.viewer, 'bijdrager') }, status)
 
   app.get<{ Params: SlugPage }>('/forum/:slug/new', { schema: { params: slugParams } }, async (request, reply) => {
     return newTopicPage(reply, await forumForNewTopic(request), {})
@@ -83,7 +83,7 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
   await app.register(async files => {
     await acceptFiles(files)
     files.post<{ Params: SlugPage, Body: TopicForm }>('/forum/:slug/new', {
-      schema: { params: slugParams, body: withFiles(formSchema(['title', 'body'])) }
+      schema: { params: slugParams, body: withFiles(formSchema(['title', 'body', 'preview'])) }
     }, async (request, reply) => {
       const forum = await forumForNewTopic(request)
       const viewer = request.viewer!
@@ -91,6 +91,12 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
       const body = request.body.body ?? ''
       const errors = collectErrors({ title: checkTitle(title), body: checkBody(body) })
       if (errors) return newTopicPage(reply, forum, request.body, errors, 400)
+      // "Voorbeeld": the post as it will show, the text kept, nothing stored.
+      if (request.body.preview !== undefined) {
+        const shown = await renderForm(app, body, { id: viewer.id, trusted: isTrustedAuthor(viewer) })
+        if (!shown.ok) return newTopicPage(reply, forum, request.body, shown.errors, refusalStatus(reply, shown))
+        return newTopicPage(reply, forum, request.body, undefined, 200, shown.bodyHtml)
+      }
       const prepared = await preparePost(app, viewer, body, true)
       if (!prepared.ok) return newTopicPage(reply, forum, request.body, prepared.errors, refusalStatus(reply, prepared))
       const { bodyHtml, queued, expectedLastPostAt } = prepared

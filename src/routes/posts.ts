@@ -18,7 +18,7 @@ import { refusalStatus, renderForm, tooSoon, type Refusal } from './posting.js'
 import type { Translator } from '../lib/i18n.js'
 
 interface IdParams { id: string }
-interface EditForm { title?: string, body?: string, reason?: string, files?: unknown, remove_files?: string | string[] }
+interface EditForm { title?: string, body?: string, reason?: string, files?: unknown, remove_files?: string | string[], preview?: string }
 
 export default async function postRoutes (app: FastifyInstance): Promise<void> {
   /** The post and where it lives for this viewer; 404 when they may not see it. */
@@ -43,7 +43,8 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
     return found
   }
 
-  const editPage = async (i18n: Translator, post: PostInTopic, values: EditForm, errors?: Record<string, string>): Promise<Record<string, unknown>> => ({
+  const editPage = async (i18n: Translator, post: PostInTopic, values: EditForm, errors?: Record<string, string>, preview?: string): Promise<Record<string, unknown>> => ({
+    preview,
     title: i18n.t('post.edit'), post, isFirstPost: post.position === 1,
     forum: await app.db.selectFrom('forums').select(['slug', 'name']).where('id', '=', post.forum_id).executeTakeFirst(), values: { title: values.title, body: values.body, reason: values.reason }, errors,
     attachments: (await listUploadsOfPosts(app.db, [post.id])).get(post.id) ?? [],
@@ -59,7 +60,7 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
   await app.register(async files => {
     await acceptFiles(files)
     files.post<{ Params: IdParams, Body: EditForm }>('/post/:id/edit', {
-      schema: { params: idParams, body: withFiles(formSchema(['title', 'body', 'reason'], ['remove_files'])) }
+      schema: { params: idParams, body: withFiles(formSchema(['title', 'body', 'reason', 'preview'], ['remove_files'])) }
     }, async (request, reply) => {
       const { post, url } = await editablePost(request)
       const editor = request.viewer!
@@ -78,12 +79,14 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
       if (errors) return reply.page('posts/edit', await editPage(request.i18n, post, request.body, errors), 400)
       const refused = async (refusal: Refusal): Promise<FastifyReply> => reply.page('posts/edit', await editPage(request.i18n, post, request.body, refusal.errors), refusalStatus(reply, refusal))
       // Edits are spaced like posts; a moderator's are not.
-      const wait = moderating ? 0 : editWait(editor, app.settings)
+      const wait = moderating || request.body.preview !== undefined ? 0 : editWait(editor, app.settings)
       if (wait > 0) return refused(tooSoon(request.i18n, Math.ceil(wait / 1000), 'form.wait_edit'))
       // Links follow the author's standing, not the editor's.
       const author = (await findUserById(app.db, post.author_id))!
       const rendered = await renderForm(app, body, { id: editor.id, trusted: isTrustedAuthor(author) })
       if (!rendered.ok) return refused(rendered)
+      // "Voorbeeld": the post as it will show, the text kept, nothing stored.
+      if (request.body.preview !== undefined) return reply.page('posts/edit', await editPage(request.i18n, post, request.body, undefined, rendered.bodyHtml))
       // An author's edit passes the approval queue's rules like a new post; a moderator's edit does not.
       const requeue = !post.queued && !moderating && mustWaitForApproval(author, app.settings, countLinks(rendered.bodyHtml))
       // Files: those ticked go, new ones come (the author must be allowed files), five at most in all.

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ensure, notFound } from '../plugins/errors.js'
-import { can, hasRole, moderatesForum, type Viewer } from '../permissions.js'
+import { can, hasRole, isTrustedAuthor, moderatesForum, type Viewer } from '../permissions.js'
 import type { Post } from '../db/schema.js'
 import type { DB } from '../db/index.js'
 import { findRenamedTopicSlug, findTopicBySlug, type TopicWithForum } from '../models/topics.js'
@@ -17,7 +17,7 @@ import { topicNotices } from './topic-notices.js'
 import { forumPath, listForumsFlat } from '../models/forums.js'
 import { pageLinks, pageOfPosition, paginate, parsePageParam } from '../lib/pagination.js'
 import { checkBody, collectErrors, formSchema, type FieldErrors, slugParams } from '../lib/validation.js'
-import { preparePost, refusalStatus, writePost, type Refusal } from './posting.js'
+import { preparePost, refusalStatus, renderForm, writePost, type Refusal } from './posting.js'
 
 interface SlugPage { slug: string, n?: string }
 
@@ -60,7 +60,7 @@ export async function findVisibleTopic (db: DB, viewer: Viewer, slug: string): P
 
 export default async function topicRoutes (app: FastifyInstance): Promise<void> {
   async function renderTopicPage (request: FastifyRequest, reply: FastifyReply, topic: TopicWithForum, pageNumber: number,
-    form: { values?: Record<string, unknown>, errors?: FieldErrors, status?: number } = {}): Promise<FastifyReply> {
+    form: { values?: Record<string, unknown>, errors?: FieldErrors, status?: number, preview?: string } = {}): Promise<FastifyReply> {
     const viewer = request.viewer
     // Moderators page through every post, everyone else through the visible ones.
     const everything = moderatesForum(viewer, topic.forum_id)
@@ -112,7 +112,8 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
       notices: topic.has_notices ? topicNotices(request.i18n, topic.id, topic.locked === 1, await listTopicNotices(app.db, topic.id), forums) : [],
       moderator: everything ? { forums } : null,
       values: form.values ?? {},
-      errors: form.errors
+      errors: form.errors,
+      preview: form.preview
     }, form.status)
   }
 
@@ -130,8 +131,8 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
   // This form may carry files: multipart is parsed in this scope alone, so no other route takes it or pays for its hooks.
   await app.register(async files => {
     await acceptFiles(files)
-    files.post<{ Params: SlugPage, Body: { body?: string, files?: unknown } }>('/topic/:slug/reply', {
-      schema: { params: slugParams, body: withFiles(formSchema(['body'])) }
+    files.post<{ Params: SlugPage, Body: { body?: string, files?: unknown, preview?: string } }>('/topic/:slug/reply', {
+      schema: { params: slugParams, body: withFiles(formSchema(['body', 'preview'])) }
     }, async (request, reply) => {
       // A reply sent to a topic renamed meanwhile still lands: nothing typed is lost.
       const { topic } = await findVisibleTopic(app.db, request.viewer, request.params.slug)
@@ -143,6 +144,12 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
       if (errors) return renderTopicPage(request, reply, topic, lastPage(), { values: request.body, errors, status: 400 })
       const refused = (refusal: Refusal): Promise<FastifyReply> =>
         renderTopicPage(request, reply, topic, lastPage(), { values: request.body, errors: refusal.errors, status: refusalStatus(reply, refusal) })
+      // "Voorbeeld": the post as it will show, the text kept, nothing stored.
+      if (request.body.preview !== undefined) {
+        const shown = await renderForm(app, body, { id: viewer.id, trusted: isTrustedAuthor(viewer) })
+        if (!shown.ok) return refused(shown)
+        return renderTopicPage(request, reply, topic, lastPage(), { values: { body }, preview: shown.bodyHtml })
+      }
       const prepared = await preparePost(app, viewer, body, false)
       if (!prepared.ok) return refused(prepared)
       const { bodyHtml, queued, expectedLastPostAt } = prepared

@@ -39,7 +39,7 @@ t.test('uploading through the real form in a browser, and opening the files', as
     { name: 'cao 2027 – definitief.pdf', mimeType: 'application/pdf', buffer: pdf },
     { name: 'bijeenkomst.png', mimeType: 'image/png', buffer: png }
   ])
-  await Promise.all([page.waitForURL(/#post-\d+$/), page.click('form.post-form button[type="submit"]')])
+  await Promise.all([page.waitForURL(/#post-\d+$/), page.click('form.post-form button[type="submit"]:not([name="preview"])')])
   t.match(await page.locator('.flash, .notice').first().textContent(), /geplaatst/i, 'the reply is posted')
   const list = await page.locator('.attachment-list').last().textContent()
   t.match(list, /cao 2027 – definitief\.pdf\s+PDF/, 'the document listed by its own name')
