@@ -129,7 +129,7 @@ async function restore (args: string[]): Promise<string> {
   if (!existsSync(source)) throw new UsageError(`There is no backup at ${source}`)
   const config = loadConfig()
   const running = runningForumPid(config.dataDir)
-  if (running !== null && values.force !== true) throw new UsageError(`The forum is running (process ${running}): stop it first, or add --force`)
+  if (running !== null) throw new UsageError(`The forum is running (process ${running}): stop it first`)
   if (existsSync(databaseFile(config)) && values.force !== true) throw new UsageError(`${databaseFile(config)} holds a forum already: add --force to replace it with the backup`)
   try {
     await restoreBackup(source, databaseFile(config), uploadsDirectory(config))

@@ -26,6 +26,8 @@ export type Action =
   | { do: 'site.administer' }
   /** join or ask to join a group (closed groups refuse) */
   | { do: 'group.join', joining: 'open' | 'request' | 'closed' }
+  /** change one's own profile (a suspended or unconfirmed member may not, like any act) */
+  | { do: 'profile.edit' }
   /** mark a reply the answer to a question: its asker or a moderator, in a question forum */
   | { do: 'answer.accept', topic: Pick<Topic, 'author_id' | 'forum_id'>, questionForum: boolean }
   /** approve requests, add and remove members: the group's managers and the beheerder */
@@ -118,6 +120,8 @@ export function can (viewer: Viewer, action: Action): Decision {
     }
     case 'site.administer':
       return hasRole(viewer, 'beheerder') ? allowed : refuse('refusal.beheerder_only')
+    case 'profile.edit':
+      return allowed
     case 'answer.accept':
       if (!action.questionForum) return refuse('refusal.not_a_question')
       return action.topic.author_id === viewer.id || moderatesForum(viewer, action.topic.forum_id) ? allowed : refuse('refusal.not_your_question')

@@ -1,4 +1,7 @@
 import type { FastifyInstance } from 'fastify'
+import { ensure } from '../plugins/errors.js'
+import { loginFirst } from '../permissions.js'
+import { stripBodyControls } from '../plugins/security.js'
 import multipart, { type MultipartFile } from '@fastify/multipart'
 
 /** The biggest file any form takes (documents; an avatar has its own, smaller limit). */
@@ -19,7 +22,11 @@ export function isUpload (value: unknown): value is Upload {
  * file more than a post takes is read, so six files get the form back with a clear error.
  */
 export async function acceptFiles (app: FastifyInstance): Promise<void> {
+  // Every file form is for members: a guest is sent to log in before a byte of the body is read.
+  app.addHook('onRequest', async request => { if (request.viewer === null) ensure(loginFirst) })
   await app.register(multipart, { attachFieldsToBody: 'keyValues', onFile: readUpload, throwFileSizeLimit: false, limits: { fileSize: MAX_UPLOAD_BYTES, files: 6, fields: 40, parts: 46 } })
+  // The root's control-character stripping ran before this body was read (multipart reads it in its own preValidation, just added): strip it now.
+  app.addHook('preValidation', async request => stripBodyControls(request.body))
 }
 
 /** A form schema (see formSchema) that also takes the `files` field of a multipart form. */

@@ -51,14 +51,14 @@ export async function listPostsInTopic (db: DB, topicId: number, range: { first:
     .execute()
 }
 
-/** One visible post with its author, as a topic page shows it (the accepted answer under its question). */
-export async function findVisiblePostWithAuthor (db: DB, id: number): Promise<PostWithAuthor | undefined> {
+/** One visible post of a topic with its author, as a topic page shows it (the accepted answer under its question; one moved away since is not it). */
+export async function findVisiblePostWithAuthor (db: DB, id: number, topicId: number): Promise<PostWithAuthor | undefined> {
   return db.selectFrom('posts')
     .innerJoin('users', 'users.id', 'posts.author_id')
     .selectAll('posts')
     .select(AUTHOR_COLUMNS)
     .select(eb => eb.val<string | null>(null).as('hidden_by_name'))
-    .where('posts.id', '=', id).where('posts.visible_position', 'is not', null)
+    .where('posts.id', '=', id).where('posts.topic_id', '=', topicId).where('posts.visible_position', 'is not', null)
     .executeTakeFirst()
 }
 

@@ -14,6 +14,16 @@ declare module 'fastify' {
 // eslint-disable-next-line no-control-regex
 const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g
 
+/** stripControls over every text field of a parsed form (multipart forms call it once their body is read). */
+export function stripBodyControls (parsed: unknown): void {
+  const body = parsed as Record<string, unknown> | null | undefined
+  if (body === null || typeof body !== 'object') return
+  for (const [key, value] of Object.entries(body)) {
+    if (typeof value === 'string') body[key] = stripControls(value)
+    else if (Array.isArray(value)) body[key] = value.map(v => typeof v === 'string' ? stripControls(v) : v)
+  }
+}
+
 export function stripControls (text: string): string {
   return text.replace(CONTROLS, '')
 }
@@ -60,14 +70,7 @@ export default fp(async app => {
   })
 
   // NUL and other control characters (all but tab and line breaks) never belong in typed text.
-  app.addHook('preValidation', async request => {
-    const body = request.body as Record<string, unknown> | null | undefined
-    if (body === null || typeof body !== 'object') return
-    for (const [key, value] of Object.entries(body)) {
-      if (typeof value === 'string') body[key] = stripControls(value)
-      else if (Array.isArray(value)) body[key] = value.map(v => typeof v === 'string' ? stripControls(v) : v)
-    }
-  })
+  app.addHook('preValidation', async request => stripBodyControls(request.body))
 
   // Forms post url-encoded bodies; JSON and other types are refused (415) rather than half-understood.
   app.removeContentTypeParser(['application/json', 'text/plain'])

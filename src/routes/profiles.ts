@@ -66,7 +66,7 @@ export default async function profileRoutes (app: FastifyInstance): Promise<void
         }
       }
     }, async (request, reply) => {
-      if (request.viewer === null) ensure(loginFirst)
+      ensure(can(request.viewer, { do: 'profile.edit' }))
       const member = request.viewer!
       const body = request.body
       const text = (key: keyof typeof TEXT_LIMITS): string => (body[key] ?? '').trim()
@@ -78,6 +78,13 @@ export default async function profileRoutes (app: FastifyInstance): Promise<void
       // Names are plain text: no markup, no control or direction-changing characters.
       for (const key of ['display_name', 'organisation', 'job_title'] as const) {
         if (/[<>\p{Cc}\u202a-\u202e\u2066-\u2069]/u.test(values[key])) errors[key] ??= 'profile.plain_text'
+      }
+      // A name shown on posts must not pass for another member's.
+      const nameKey = values.display_name.normalize('NFKC').toLowerCase()
+      if (nameKey !== '' && nameKey !== member.username_key) {
+        const taken = await app.db.selectFrom('users').select('id').where('id', '!=', member.id)
+          .where(eb => eb.or([eb('username_key', '=', nameKey), eb(eb.fn('lower', ['display_name']), '=', nameKey)])).executeTakeFirst()
+        if (taken) errors.display_name ??= 'profile.name_taken'
       }
       const websiteError = checkWebsite(values.website)
       if (websiteError !== null) errors.website ??= websiteError

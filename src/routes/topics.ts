@@ -84,7 +84,7 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
     const questions = topic.forum_kind === 'questions'
     const mayAccept = questions && can(viewer, { do: 'answer.accept', topic, questionForum: true }).ok
     // The accepted answer shows under the question, on the first page.
-    const answer = questions && topic.answer_post_id !== null && page.number === 1 ? await findVisiblePostWithAuthor(app.db, topic.answer_post_id) : undefined
+    const answer = questions && topic.answer_post_id !== null && page.number === 1 ? await findVisiblePostWithAuthor(app.db, topic.answer_post_id, topic.id) : undefined
     return reply.page('topics/show', {
       title: topic.title,
       topic,

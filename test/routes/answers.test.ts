@@ -63,6 +63,13 @@ t.test('a member asks, an expert answers, the asker accepts: shown under the que
   t.same(notified, [{ username: 'jurist', post_id: answer }], 'the answerer is told, once')
   t.ok(smtp.received.some(mail => mail.to?.[0].address === 'jurist@example.org' && /koos je reactie als het antwoord/.test(mail.text ?? '')), 'by mail too')
 
+  // Split off into a topic of its own, it is no longer this question's answer (nor shown under it).
+  const splitter = await loggedIn(app, 'mod')
+  const newSlug = 'elders'
+  t.equal((await splitter.submit(`/topic/${slug}`, `/topic/${slug}/moderate`, { action: 'split', posts: String(answer), title: 'Elders verder' })).statusCode, 303)
+  t.notMatch((await anders.get(`/topic/${slug}`)).body, 'class="accepted-answer"', 'a reply moved away is not shown as the answer')
+  void newSlug
+
   // Another reply replaces it; the moderator may choose too; again undoes.
   const mod = await loggedIn(app, 'mod')
   t.equal((await mod.submit(`/topic/${slug}`, `/post/${other}/accept`, {})).statusCode, 303, 'a moderator may choose')

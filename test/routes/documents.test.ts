@@ -96,11 +96,18 @@ t.test('bad files are refused clearly, the typed text kept, nothing stored', asy
   t.equal(await posts(), before, 'no post stored')
   t.same(await filesOnDisk(), [], 'no file left on disk')
 
+  // Control characters are stripped from a multipart form's text as from any form's.
+  t.equal((await author.submitMultipart(`/topic/${topic.slug}`, `/topic/${topic.slug}/reply`, { body: 'Schoon\u0000\u001b[31m bericht' }, [])).statusCode, 303)
+  t.equal((await app.db.selectFrom('posts').select('body_md').orderBy('id', 'desc').executeTakeFirstOrThrow()).body_md, 'Schoon[31m bericht')
+  const guestUpload = await app.inject({ method: 'POST', url: `/topic/${topic.slug}/reply`, headers: { 'content-type': 'multipart/form-data; boundary=x' }, payload: '--x\r\nContent-Disposition: form-data; name="body"\r\n\r\nHallo\r\n--x--\r\n' })
+  t.equal(guestUpload.statusCode, 303, 'a guest is sent to log in before the body is read')
+  t.match(String(guestUpload.headers.location), /^\/login/)
+  const beforeLid = await posts()
   const lid = await loggedIn(app, 'lid')
   const byLid = await lid.submitMultipart(`/topic/${topic.slug}`, `/topic/${topic.slug}/reply`, body, [await sample('cao-tekst.pdf')])
   t.equal(byLid.statusCode, 400)
   t.match(byLid.body, 'vanaf de rol Bijdrager')
-  t.equal(await posts(), before, 'a lid attaches nothing')
+  t.equal(await posts(), beforeLid, 'a lid attaches nothing')
 
   // Stored as they are, under clean names: a zip bomb is a DOCX we never unpack; names lose their paths and tricks.
   const odd = [await sample('bom.docx', '../../etc/passwd.docx'), await sample('notitie.txt', `notitie\u0000\u202Etxt.exe.txt`), await sample('leden.csv', `${'x'.repeat(300)}.csv`)]

@@ -45,9 +45,12 @@ t.test('a topic a viewer may not see is not found on any route, its old URL too'
   for (const who of [guest, author]) {
     for (const url of ['/topic/oude-titel', '/topic/geheime-nieuwe-titel']) {
       t.equal((await who.submit('/login', `${url}/moderate`, { action: 'unhide' })).statusCode, 404, `moderate ${url}: 404`)
-      t.equal((await who.submit('/login', `${url}/reply`, { body: 'Hallo?' })).statusCode, 404, `reply ${url}: 404`)
+      // A guest's reply is sent to log in before anything is looked up (the form takes files), for any slug alike.
+      const expected = who === guest ? 303 : 404
+      t.equal((await who.submit('/login', `${url}/reply`, { body: 'Hallo?' })).statusCode, expected, `reply ${url}: ${expected}`)
     }
   }
+  t.equal((await guest.submit('/login', '/topic/bestaat-niet/reply', { body: 'Hallo?' })).statusCode, 303, 'the same for a topic that does not exist: no answer tells them apart')
   const forModerator = await mod.get('/topic/oude-titel')
   t.equal(forModerator.statusCode, 301, 'a moderator still follows the old URL')
   t.equal(forModerator.headers.location, '/topic/geheime-nieuwe-titel')

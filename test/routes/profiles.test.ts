@@ -93,8 +93,15 @@ t.test('bad input is refused clearly, the typed profile kept, nothing stored', a
   const stored = await app.db.selectFrom('users').select(['display_name', 'organisation', 'avatar']).where('username', '=', 'marieke').executeTakeFirstOrThrow()
   t.same(stored, { display_name: '', organisation: '', avatar: null }, 'nothing stored')
   await t.rejects(fs.readdir(path.join(uploadsDirectory(app.config), 'avatars')).then(files => { if (files.length > 0) throw new Error('a file') }).then(() => { throw new Error('no folder') }), 'no file written')
+  const impostor = await marieke.submitMultipart('/account/profile', '/account/profile', { ...FIELDS, display_name: 'Beheer' }, [])
+  t.equal(impostor.statusCode, 400, 'another member\'s username as a display name')
+  t.match(impostor.body, 'Die naam is van een ander lid.')
+  const jan = await app.db.selectFrom('users').select('id').where('username', '=', 'jan').executeTakeFirstOrThrow()
+  await app.db.updateTable('users').set({ suspended_until: Date.now() + 3600_000 }).where('id', '=', jan.id).execute()
+  const suspended = await (await loggedIn(app, 'jan')).submitMultipart('/account/profile', '/account/profile', FIELDS, [])
+  t.equal(suspended.statusCode, 403, 'a suspended member changes no profile')
   const noToken = await app.inject({ method: 'POST', url: '/account/profile', headers: { 'content-type': 'multipart/form-data; boundary=x' }, payload: '--x\r\nContent-Disposition: form-data; name="display_name"\r\n\r\nHacker\r\n--x--\r\n' })
-  t.equal(noToken.statusCode, 403, 'a multipart form without the CSRF token changes nothing')
+  t.equal(noToken.statusCode, 303, 'a guest\'s multipart form is sent to log in, unread')
 })
 
 t.test('the directory: members only, searchable by name and organisation, filtered by region, sector, role and expert', async t => {
