@@ -97,7 +97,9 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   await app.register(keepingUpRoutes)
   await app.register(feedRoutes)
   await app.register(searchRoutes)
-  // The network: groups, and private forums for their members (who reads what: models/readable.ts).
+  // The network: groups (who reads which forum is decided in models/readable.ts), profiles and
+  // avatars, the member directory, files attached to posts. Forms with files take multipart in
+  // scopes of their own (lib/uploads.ts).
   await app.register(groupRoutes)
   await app.register(profileRoutes)
   await app.register(directoryRoutes)
