@@ -26,6 +26,11 @@ export function checkBody (body: string): string | null {
   return null
 }
 
+/** Names shown beside a member (display name, organisation, expert label): no markup, control or direction-changing characters. */
+export function isPlainName (text: string): boolean {
+  return !/[<>\p{Cc}\u202a-\u202e\u2066-\u2069]/u.test(text)
+}
+
 export function checkUsername (username: string): string | null {
   const length = username.length
   if (length < LIMITS.usernameMin || length > LIMITS.usernameMax) return 'form.username_length'

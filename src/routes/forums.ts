@@ -10,7 +10,7 @@ import { preparePost, refusalStatus, renderForm, writePost } from './posting.js'
 import { findWatchLevel, FORUM_LEVELS } from '../models/watches.js'
 import { findReadableForum } from '../models/readable.js'
 import { acceptFiles, withFiles } from '../lib/uploads.js'
-import { discardFiles, receiveFiles } from './attachments.js'
+import { receiveFiles } from './attachments.js'
 import { topicPageUrl } from './topics.js'
 import { withUnread } from './keeping-up.js'
 
@@ -103,12 +103,8 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
       const received = await receiveFiles(app, viewer, request.body.files)
       if (!received.ok) return newTopicPage(reply, forum, request.body, received.errors, received.status)
       const attachments = received.files
-      const written = await writePost(app, viewer, () => createTopic(app.db, { forumId: forum.id, authorId: viewer.id, title, bodyMd: body, bodyHtml, queued, expectedLastPostAt, notify: true, attachments }), value => value.topic.id)
-        .catch(async (error: unknown) => { await discardFiles(app, attachments); throw error })
-      if (!written.ok) {
-        await discardFiles(app, attachments)
-        return newTopicPage(reply, forum, request.body, written.errors, refusalStatus(reply, written))
-      }
+      const written = await writePost(app, viewer, () => createTopic(app.db, { forumId: forum.id, authorId: viewer.id, title, bodyMd: body, bodyHtml, queued, expectedLastPostAt, notify: true, attachments }), value => value.topic.id, attachments)
+      if (!written.ok) return newTopicPage(reply, forum, request.body, written.errors, refusalStatus(reply, written))
       return reply.done(topicPageUrl(written.value.topic.slug, 1), queued ? 'flash.topic_queued' : 'flash.topic_created')
     })
   })

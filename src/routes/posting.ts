@@ -6,6 +6,8 @@ import { translatorFor, type Translator } from '../lib/i18n.js'
 import { countTopicsStartedSince, promoteIfEarned } from '../models/users.js'
 import { watchIfUnset } from '../models/watches.js'
 import { PostedMeanwhile } from '../models/topics.js'
+import type { StoredFile } from '../lib/documents.js'
+import { discardFiles } from './attachments.js'
 import { isTrustedAuthor, mustWaitForApproval, postingSpacingSeconds, postingWait } from '../permissions.js'
 
 /** What cannot be written now: the form comes back with the text, this status, and the error beside the body. */
@@ -50,15 +52,17 @@ export type Written<T> = { ok: true, value: T } | Refusal
 
 /**
  * Stores a prepared post with `write`; a post by the same member that landed since the
- * limit was checked makes this one wait too. Afterwards, wherever the post came from (a form,
+ * limit was checked makes this one wait too. Files already stored for it (`attachments`) are
+ * removed again when it is not written. Afterwards, wherever the post came from (a form,
  * a mail): the author may have earned the bijdrager role, follows the topic if they want to,
  * and the notifier is woken to tell the followers.
  */
-export async function writePost<T> (app: FastifyInstance, author: User, write: () => Promise<T>, topicOf: (value: T) => number): Promise<Written<T>> {
+export async function writePost<T> (app: FastifyInstance, author: User, write: () => Promise<T>, topicOf: (value: T) => number, attachments: StoredFile[] = []): Promise<Written<T>> {
   let value: T
   try {
     value = await write()
   } catch (error) {
+    await discardFiles(app, attachments)
     if (!(error instanceof PostedMeanwhile)) throw error
     return tooSoon(translatorFor(author, app.config.locale), Math.max(1, postingSpacingSeconds(author, app.settings)))
   }

@@ -7,6 +7,7 @@ import { uploadsDirectory } from '../config.js'
 import { AVATAR_FILE, AvatarError, removeAvatar, storeAvatar } from '../lib/avatars.js'
 import { acceptFiles, isUpload } from '../lib/uploads.js'
 import { listChoices, saveProfile, setAvatar, type Choice } from '../models/profiles.js'
+import { isPlainName } from '../lib/validation.js'
 import type { User } from '../db/schema.js'
 
 /** The profile's fields, their limits, and how each is checked. */
@@ -77,7 +78,7 @@ export default async function profileRoutes (app: FastifyInstance): Promise<void
       }
       // Names are plain text: no markup, no control or direction-changing characters.
       for (const key of ['display_name', 'organisation', 'job_title'] as const) {
-        if (/[<>\p{Cc}\u202a-\u202e\u2066-\u2069]/u.test(values[key])) errors[key] ??= 'profile.plain_text'
+        if (!isPlainName(values[key])) errors[key] ??= 'profile.plain_text'
       }
       // A name shown on posts must not pass for another member's.
       const nameKey = values.display_name.normalize('NFKC').toLowerCase()

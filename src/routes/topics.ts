@@ -7,7 +7,7 @@ import { findRenamedTopicSlug, findTopicBySlug, type TopicWithForum } from '../m
 import { createReply, findVisiblePostWithAuthor, listPostsInTopic, listQueuedPostsByAuthor } from '../models/posts.js'
 import { listUploadsOfPosts } from '../models/uploads.js'
 import { acceptFiles, withFiles } from '../lib/uploads.js'
-import { discardFiles, receiveFiles } from './attachments.js'
+import { receiveFiles } from './attachments.js'
 import { listTopicNotices } from '../models/moderation.js'
 import { markPostsRead } from '../models/notifications.js'
 import { markTopicRead } from '../models/reads.js'
@@ -68,7 +68,6 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
     const page = paginate(pageNumber, perPage, everything ? topic.post_count : topic.visible_post_count)
     if (!page) throw notFound()
     const posts = await listPostsInTopic(app.db, topic.id, { first: page.first, last: page.last, everything })
-    const attachments = await listUploadsOfPosts(app.db, posts.map(post => post.id))
     // Seeing the posts reads their notifications, and a mail still waiting about them is not sent.
     if (viewer !== null && posts.length > 0) {
       // The header already counted the unread notifications: with none, there is nothing to mark.
@@ -85,6 +84,8 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
     const mayAccept = questions && can(viewer, { do: 'answer.accept', topic, questionForum: true }).ok
     // The accepted answer shows under the question, on the first page.
     const answer = questions && topic.answer_post_id !== null && page.number === 1 ? await findVisiblePostWithAuthor(app.db, topic.answer_post_id, topic.id) : undefined
+    // The files of the page's posts and of the answer shown under the question, in one query.
+    const attachments = await listUploadsOfPosts(app.db, [...posts.map(post => post.id), ...(answer === undefined ? [] : [answer.id])])
     return reply.page('topics/show', {
       title: topic.title,
       topic,
@@ -98,7 +99,7 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
         attachments: attachments.get(post.id) ?? [],
         isAnswer: topic.answer_post_id === post.id
       })),
-      answer: answer === undefined ? null : { ...answer, isAnswer: true, answerCopy: true, attachments: (await listUploadsOfPosts(app.db, [answer.id])).get(answer.id) ?? [] },
+      answer: answer === undefined ? null : { ...answer, isAnswer: true, answerCopy: true, attachments: attachments.get(answer.id) ?? [] },
       canAttach: hasRole(viewer, 'bijdrager'),
       questions,
       summary: request.i18n.t('pagination.posts', { count: posts.length, first: page.first, last: page.last, total: page.total }),
@@ -156,12 +157,8 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
       const received = await receiveFiles(app, viewer, request.body.files)
       if (!received.ok) return refused(received)
       const attachments = received.files
-      const written = await writePost(app, viewer, () => createReply(app.db, { topicId: topic.id, authorId: viewer.id, bodyMd: body, bodyHtml, queued, expectedLastPostAt, notify: true, attachments }), () => topic.id)
-        .catch(async (error: unknown) => { await discardFiles(app, attachments); throw error })
-      if (!written.ok) {
-        await discardFiles(app, attachments)
-        return refused(written)
-      }
+      const written = await writePost(app, viewer, () => createReply(app.db, { topicId: topic.id, authorId: viewer.id, bodyMd: body, bodyHtml, queued, expectedLastPostAt, notify: true, attachments }), () => topic.id, attachments)
+      if (!written.ok) return refused(written)
       const post = written.value
       const visible = topic.visible_post_count + (queued ? 0 : 1)
       return reply.done(postUrlFor(viewer, topic.slug, topic.forum_id, post, app.settings.posts_per_page, visible)!, queued ? 'flash.reply_queued' : 'flash.reply_posted')

@@ -3,7 +3,7 @@ import { ensure, HttpError, notFound } from '../plugins/errors.js'
 import { can } from '../permissions.js'
 import { describeSuspension } from '../plugins/views.js'
 import { findUserByUsername, isMuted, listModeratedForumIds, ROLES, setMuted } from '../models/users.js'
-import { formSchema } from '../lib/validation.js'
+import { formSchema, isPlainName } from '../lib/validation.js'
 import { countPostsByUser, listRecentPostsByUser } from '../models/posts.js'
 import { listForumsFlat, type ForumChoice } from '../models/forums.js'
 import { setExpertLabel } from '../models/profiles.js'
@@ -55,7 +55,7 @@ export default async function userRoutes (app: FastifyInstance): Promise<void> {
     if (!user) throw notFound()
     ensure(can(request.viewer, { do: 'site.administer' }))
     const label = (request.body.label ?? '').trim()
-    if ([...label].length > 60 || /[<>\p{Cc}\u202a-\u202e\u2066-\u2069]/u.test(label)) throw new HttpError(400, 'profile.plain_text')
+    if ([...label].length > 60 || !isPlainName(label)) throw new HttpError(400, 'profile.plain_text')
     await setExpertLabel(app.db, user.id, label)
     return reply.done(`/user/${encodeURIComponent(user.username)}`, 'flash.profile_saved')
   })
