@@ -31,6 +31,7 @@ import groupRoutes from './routes/groups.js'
 import profileRoutes from './routes/profiles.js'
 import directoryRoutes from './routes/directory.js'
 import attachmentRoutes from './routes/attachments.js'
+import writingRoutes from './routes/writing.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -104,5 +105,7 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   await app.register(profileRoutes)
   await app.register(directoryRoutes)
   await app.register(attachmentRoutes)
+  // Writing and gatherings: deleting, "Nuttig" and drafts (quotes and previews live in the post forms).
+  await app.register(writingRoutes)
   return app
 }

@@ -17,6 +17,10 @@ export type Action =
   | { do: 'topic.reply', topic: Topic }
   | { do: 'post.edit', post: Post, topic: Pick<Topic, 'forum_id' | 'locked' | 'announced'>, settings: Settings, now?: number }
   | { do: 'post.report', post: Post }
+  /** an author within the edit window (a topic's opening post only while nobody replied), a moderator always */
+  | { do: 'post.delete', post: Post, topic: Pick<Topic, 'forum_id' | 'locked' | 'post_count'>, settings: Settings, now?: number }
+  /** "Nuttig": another member's post */
+  | { do: 'post.like', post: Post }
   /** lock, pin, hide, move, split, merge a topic; hide, approve and read the revisions of its posts */
   | { do: 'forum.moderate', forumId: number }
   /** the queue, reports and log pages */
@@ -87,6 +91,7 @@ export function can (viewer: Viewer, action: Action): Decision {
       if (action.topic.locked && !moderatesForum(viewer, action.topic.forum_id)) return refuse('refusal.locked')
       return allowed
     case 'post.edit': {
+      if (action.post.deleted_at !== null) return refuse('refusal.deleted')
       if (moderatesForum(viewer, action.topic.forum_id)) return allowed
       if (action.post.author_id !== viewer.id) return refuse('refusal.not_yours')
       // A closed or announced topic is its moderators' to change, its author's words included.
@@ -99,6 +104,20 @@ export function can (viewer: Viewer, action: Action): Decision {
     }
     case 'post.report':
       if (action.post.author_id === viewer.id) return refuse('refusal.report_own')
+      if (action.post.deleted_at !== null) return refuse('refusal.deleted')
+      return allowed
+    case 'post.delete': {
+      if (action.post.deleted_at !== null) return refuse('refusal.deleted')
+      if (moderatesForum(viewer, action.topic.forum_id)) return allowed
+      if (action.post.author_id !== viewer.id) return refuse('refusal.not_yours')
+      if (action.topic.locked) return refuse('refusal.locked_edit')
+      if (action.post.position === 1 && action.topic.post_count > 1) return refuse('refusal.topic_has_replies')
+      const windowMs = action.settings.edit_window_minutes * 60_000
+      return (action.now ?? Date.now()) - action.post.created_at > windowMs ? refuse('refusal.delete_window') : allowed
+    }
+    case 'post.like':
+      if (action.post.author_id === viewer.id) return refuse('refusal.like_own')
+      if (action.post.deleted_at !== null) return refuse('refusal.deleted')
       return allowed
     case 'forum.moderate':
       return moderatesForum(viewer, action.forumId) ? allowed : refuse('refusal.moderators_only')

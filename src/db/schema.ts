@@ -96,12 +96,12 @@ export interface ForumsTable {
   group_id: number | null
   /** 1: only the group's members and moderators read it. */
   private: Generated<number>
-  /** 'questions': a reply can be marked the answer. */
+  /** 'questions': a reply can be marked the answer; 'proposals': members vote on its topics. */
   kind: Generated<ForumKind>
 }
 
-export type ForumKind = 'discussion' | 'questions'
-export const FORUM_KINDS: readonly ForumKind[] = ['discussion', 'questions']
+export type ForumKind = 'normal' | 'questions' | 'proposals'
+export const FORUM_KINDS: readonly ForumKind[] = ['normal', 'questions', 'proposals']
 
 export interface GroupsTable {
   id: Generated<number>
@@ -148,6 +148,54 @@ export interface TopicsTable {
   has_notices: Generated<number>
   /** In a question forum: the reply the asker (or a moderator) marked the answer. */
   answer_post_id: number | null
+  /** In a proposals forum: votes (counted when cast), and what became of the proposal. */
+  vote_count: Generated<number>
+  proposal_status: Generated<ProposalStatus>
+  /** A planned proposal's event topic. */
+  proposal_event_id: number | null
+}
+
+export type ProposalStatus = 'open' | 'planned' | 'declined'
+export const PROPOSAL_STATUSES: readonly ProposalStatus[] = ['open', 'planned', 'declined']
+
+export interface TopicVotesTable {
+  topic_id: number
+  user_id: number
+  created_at: number
+}
+
+export type EventRepeat = 'weekly' | 'monthly_nth' | 'monthly_last'
+export const EVENT_REPEATS: readonly EventRepeat[] = ['weekly', 'monthly_nth', 'monthly_last']
+
+/** An event carried by a topic. */
+export interface EventsTable {
+  topic_id: number
+  /** The (first) occurrence, as instants. */
+  starts_at: number
+  ends_at: number
+  /** As typed: YYYY-MM-DDTHH:MM in time_zone. */
+  local_start: string
+  local_end: string
+  time_zone: string
+  /** A place, or an online link. */
+  place: Generated<string>
+  capacity: number | null
+  repeat: EventRepeat | null
+  going_count: Generated<number>
+  waiting_count: Generated<number>
+  /** The start of the occurrence whose reminders went out last. */
+  reminded_for: number | null
+  updated_at: number
+}
+
+/** 'waiting': wants to go, in line (by answered_at) for a free place. */
+export type EventAnswerStatus = 'going' | 'waiting' | 'maybe' | 'not_going'
+
+export interface EventAnswersTable {
+  topic_id: number
+  user_id: number
+  status: EventAnswerStatus
+  answered_at: number
 }
 
 export interface PostsTable {
@@ -168,6 +216,26 @@ export interface PostsTable {
   hidden_reason: string | null
   /** 0 while the post waits to be fanned out to followers. */
   fanned_out: Generated<number>
+  /** Deleted: shown as such in its place; the text is kept only in a revision. */
+  deleted_at: number | null
+  deleted_by: number | null
+  /** "Nuttig" marks, counted when given. */
+  like_count: Generated<number>
+}
+
+export interface PostLikesTable {
+  post_id: number
+  user_id: number
+  created_at: number
+}
+
+/** Unsent text of one form ('reply:TOPIC', 'topic:FORUM', 'edit:POST'), kept per member. */
+export interface DraftsTable {
+  user_id: number
+  form: string
+  title: Generated<string>
+  body: string
+  updated_at: number
 }
 
 export interface PostRevisionsTable {
@@ -328,6 +396,11 @@ export interface Database {
   inbound_mails: InboundMailsTable
   user_mutes: UserMutesTable
   topic_reads: TopicReadsTable
+  post_likes: PostLikesTable
+  drafts: DraftsTable
+  events: EventsTable
+  event_answers: EventAnswersTable
+  topic_votes: TopicVotesTable
 }
 
 export type User = Selectable<UsersTable>

@@ -114,7 +114,7 @@ export async function createForum (db: DB, input: { name: string, slug?: string,
     const last = await trx.selectFrom('forums').select(eb => eb.fn.max('position').as('max'))
       .where('parent_id', parentId === null ? 'is' : '=', parentId).executeTakeFirst()
     const forum = await trx.insertInto('forums').values({
-      name, slug, parent_id: parentId, description: input.description?.trim() ?? '', position: (last?.max ?? 0) + 1
+      name, slug, parent_id: parentId, description: input.description?.trim() ?? '', position: (last?.max ?? 0) + 1, kind: 'normal'
     }).returningAll().executeTakeFirstOrThrow()
     if (act) await logAct(trx, { ...act, to: forum.slug })
     return forum

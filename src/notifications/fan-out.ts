@@ -4,6 +4,7 @@ import { insertNotifications, type NewNotification } from '../models/notificatio
 import { listWatchers } from '../models/watches.js'
 import { readsThisForum } from '../models/readable.js'
 import { userKey } from '../models/users.js'
+import { quotedPostIds } from '../lib/quotes.js'
 
 /** A post as the fan-out reads it, with its topic. */
 export interface FanOutPost {
@@ -65,6 +66,11 @@ export async function recipientsOf (db: DB, post: FanOutPost): Promise<Recipient
   }
   for (const [userId, level] of topicLevel) if (level === 'watching') add(userId, 'watching')
   if (post.position > 1 && topicLevel.get(post.topic_author_id) !== 'muted') add(post.topic_author_id, 'replied')
+  // A quoted member hears of it once, whether the quote is of this topic or another.
+  const quoted = quotedPostIds(post.body_html)
+  if (quoted.length > 0) {
+    for (const { author_id: authorId } of await db.selectFrom('posts').select('author_id').where('id', 'in', quoted.slice(0, 20)).execute()) add(authorId, 'quoted')
+  }
   const keys = mentionedKeys(post.body_html)
   if (keys.length > 0) {
     const mentioned = await db.selectFrom('users').select('id').where('username_key', 'in', keys).execute()

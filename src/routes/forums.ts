@@ -1,3 +1,4 @@
+import { findDraft, removeDraft, saveDraft } from '../models/drafts.js'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ensure, notFound } from '../plugins/errors.js'
 import { can, hasRole, isTrustedAuthor, moderatesForum } from '../permissions.js'
@@ -72,11 +73,13 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
     return forum
   }
 
-  const newTopicPage = (reply: FastifyReply, forum: Forum, values: TopicForm, errors?: Record<string, string>, status?: number, preview?: string): FastifyReply =>
-    reply.page('topics/new', { title: reply.request.i18n.t('topic.new'), forum, values: { title: values.title, body: values.body }, errors, preview, canAttach: hasRole(reply.request.viewer, 'bijdrager') }, status)
+  const newTopicPage = (reply: FastifyReply, forum: Forum, values: TopicForm, errors?: Record<string, string>, status?: number, preview?: string, draftSavedAt?: number): FastifyReply =>
+    reply.page('topics/new', { title: reply.request.i18n.t('topic.new'), forum, values: { title: values.title, body: values.body }, errors, preview, draftSavedAt, canAttach: hasRole(reply.request.viewer, 'bijdrager') }, status)
 
   app.get<{ Params: SlugPage }>('/forum/:slug/new', { schema: { params: slugParams } }, async (request, reply) => {
-    return newTopicPage(reply, await forumForNewTopic(request), {})
+    const forum = await forumForNewTopic(request)
+    const draft = await findDraft(app.db, request.viewer!.id, `topic:${forum.id}`)
+    return newTopicPage(reply, forum, draft ?? {}, undefined, 200, undefined, draft?.updated_at)
   })
 
   // This form may carry files: multipart is parsed in this scope alone, so no other route takes it or pays for its hooks.
@@ -93,9 +96,10 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
       if (errors) return newTopicPage(reply, forum, request.body, errors, 400)
       // "Voorbeeld": the post as it will show, the text kept, nothing stored.
       if (request.body.preview !== undefined) {
+        await saveDraft(app.db, viewer.id, `topic:${forum.id}`, { title, body })
         const shown = await renderForm(app, body, { id: viewer.id, trusted: isTrustedAuthor(viewer) })
         if (!shown.ok) return newTopicPage(reply, forum, request.body, shown.errors, refusalStatus(reply, shown))
-        return newTopicPage(reply, forum, request.body, undefined, 200, shown.bodyHtml)
+        return newTopicPage(reply, forum, request.body, undefined, 200, shown.bodyHtml, Date.now())
       }
       const prepared = await preparePost(app, viewer, body, true)
       if (!prepared.ok) return newTopicPage(reply, forum, request.body, prepared.errors, refusalStatus(reply, prepared))
@@ -105,6 +109,7 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
       const attachments = received.files
       const written = await writePost(app, viewer, () => createTopic(app.db, { forumId: forum.id, authorId: viewer.id, title, bodyMd: body, bodyHtml, queued, expectedLastPostAt, notify: true, attachments }), value => value.topic.id, attachments)
       if (!written.ok) return newTopicPage(reply, forum, request.body, written.errors, refusalStatus(reply, written))
+      await removeDraft(app.db, viewer.id, `topic:${forum.id}`)
       return reply.done(topicPageUrl(written.value.topic.slug, 1), queued ? 'flash.topic_queued' : 'flash.topic_created')
     })
   })

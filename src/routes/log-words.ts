@@ -12,7 +12,7 @@ export interface LogLine { id: number, created_at: number, moderator: string, ac
 export const LOGGED_ACTS = [
   'topic.lock', 'topic.unlock', 'topic.pin', 'topic.unpin', 'topic.announce', 'topic.unannounce', 'topic.hide', 'topic.unhide',
   'topic.move', 'topic.split', 'topic.merge', 'post.hide', 'post.unhide', 'post.approve', 'post.edit', 'report.upheld', 'report.dismissed',
-  'member.suspend', 'member.unsuspend', 'member.role', 'member.forums', 'site.setting', 'forum.create', 'forum.update', 'forum.delete'
+  'post.delete', 'topic.delete', 'topic.proposal', 'member.suspend', 'member.unsuspend', 'member.role', 'member.forums', 'member.label', 'site.setting', 'forum.create', 'forum.update', 'forum.delete'
 ] as const
 
 const ARROW = { text: ' → ' }

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import { ensure, HttpError, notFound } from '../plugins/errors.js'
 import { actsOnMembers, can, hasRole, moderatedForumIds } from '../permissions.js'
 import { INDEFINITELY, type Role } from '../db/schema.js'
@@ -10,13 +10,14 @@ import { describeLogEntry, LOGGED_ACTS } from './log-words.js'
 import { mergeIntoTopic, mergeWholeTopic, ModerationError, splitTopic } from '../models/merging.js'
 import { listOpenReports, resolveReports } from '../models/reports.js'
 import { findUserByUsername, ROLES, setModeratedForums, setUserRole, suspendUser } from '../models/users.js'
-import { checkReason, checkTitle, formSchema, idParams, parseId, slugParams } from '../lib/validation.js'
+import { checkReason, checkTitle, formSchema, idParams, isPlainName, parseId, slugParams } from '../lib/validation.js'
+import { setExpertLabel } from '../models/profiles.js'
 import { parsePageParam } from '../lib/pagination.js'
 import { findReadableForum } from '../models/readable.js'
 import { canSeeTopic, findVisibleTopic, topicPageUrl } from './topics.js'
 
 interface TopicActForm { action?: string, reason?: string, forum?: string, title?: string, target?: string, posts?: string | string[], chosen?: string }
-interface MemberActForm { action?: string, reason?: string, role?: string, until?: string, forums?: string | string[] }
+interface MemberActForm { action?: string, reason?: string, role?: string, until?: string, forums?: string | string[], label?: string }
 
 const FLAGS = {
   lock: ['locked', true], unlock: ['locked', false],
@@ -38,6 +39,16 @@ function parseUntil (value: string): number | null {
   return utc - (sign === '-' ? -1 : 1) * (Number(hours) * 60 + Number(minutes)) * 60_000
 }
 
+/**
+ * A moderation form sent with a reason that is too long (only a client that skips the field's
+ * maxlength can): the same form again on a page of its own, every choice kept, the reason too.
+ */
+export function retryWithReason (reply: FastifyReply, action: string, body: { reason?: string }, back: { href: string, text: string }): FastifyReply {
+  const fields = Object.entries(body as Record<string, string | string[] | undefined>).filter(([name]) => name !== 'reason' && name !== '_csrf')
+    .flatMap(([name, value]) => asList(value).map(item => ({ name, value: item })))
+  return reply.page('moderation/retry', { title: reply.request.i18n.t('moderation.retry_heading'), action, fields, reason: body.reason, error: 'form.reason_too_long', back }, 400)
+}
+
 export default async function moderationRoutes (app: FastifyInstance): Promise<void> {
   app.post<{ Params: { slug: string }, Body: TopicActForm }>('/topic/:slug/moderate', {
     schema: {
@@ -50,7 +61,7 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
     const moderatorId = request.viewer!.id
     const action = request.body.action ?? ''
     const reason = (request.body.reason ?? '').trim()
-    if (checkReason(reason)) throw new HttpError(400, 'form.reason_too_long')
+    if (checkReason(reason)) return retryWithReason(reply, request.url, request.body, { href: topicPageUrl(topic.slug, 1), text: topic.title })
     const act = { moderatorId, action: `topic.${action}`, reason }
 
     if (Object.hasOwn(FLAGS, action)) {
@@ -100,7 +111,7 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
   app.post<{ Params: { username: string }, Body: MemberActForm }>('/user/:username/moderate', {
     schema: {
       params: { type: 'object', properties: { username: { type: 'string' } }, required: ['username'] },
-      body: formSchema(['action', 'reason', 'role', 'until'], ['forums'])
+      body: formSchema(['action', 'reason', 'role', 'until', 'label'], ['forums'])
     }
   }, async (request, reply) => {
     const member = await findUserByUsername(app.db, request.params.username)
@@ -108,7 +119,10 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
     const viewer = request.viewer
     const action = request.body.action ?? ''
     const reason = (request.body.reason ?? '').trim()
-    if (checkReason(reason)) throw new HttpError(400, 'form.reason_too_long')
+    if (checkReason(reason)) {
+      ensure(can(viewer, { do: 'moderation.view' }))
+      return retryWithReason(reply, request.url, request.body, { href: `/user/${encodeURIComponent(member.username)}`, text: member.username })
+    }
     // Every branch checks the viewer's right before it logs.
     const log = (): { moderatorId: number, userId: number, reason: string } => ({ moderatorId: viewer!.id, userId: member.id, reason })
 
@@ -140,6 +154,12 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
       if (forums.some(f => f === undefined)) throw new HttpError(400, 'moderation.unknown_forum')
       await actOnMember(app.db, { ...log(), action: 'member.forums', to: slugs.join(', ') || null },
         trx => setModeratedForums(trx, member.id, forums.map(f => f!.id)))
+    } else if (action === 'label') {
+      // The beheerder gives expert labels ("Arbeidsrechtjurist"), shown beside the name on every post and in the directory.
+      ensure(can(viewer, { do: 'site.administer' }))
+      const label = (request.body.label ?? '').trim()
+      if ([...label].length > 60 || !isPlainName(label)) throw new HttpError(400, 'profile.plain_text')
+      await actOnMember(app.db, { ...log(), action: 'member.label', to: label || null }, trx => setExpertLabel(trx, member.id, label))
     } else {
       ensure(can(viewer, { do: 'moderation.view' }))
       throw new HttpError(400, 'moderation.unknown_action')
@@ -171,7 +191,7 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
     const resolution = request.body.resolution === 'upheld_hidden' ? 'upheld' : request.body.resolution
     if (resolution !== 'upheld' && resolution !== 'dismissed') throw new HttpError(400, 'moderation.unknown_action')
     const reason = (request.body.reason ?? '').trim()
-    if (checkReason(reason)) throw new HttpError(400, 'form.reason_too_long')
+    if (checkReason(reason)) return retryWithReason(reply, request.url, request.body, { href: '/moderation/reports', text: request.i18n.t('moderation.reports') })
     const hide = hideToo ? { reason: reason || request.i18n.t('moderation.hidden_after_report') } : undefined
     await resolveReports(app.db, { post, moderatorId: request.viewer!.id, resolution, hide, reason })
     return reply.done('/moderation/reports', `flash.report_${resolution}`)

@@ -10,27 +10,31 @@ import { acceptFiles, withFiles } from '../lib/uploads.js'
 import { MAX_FILES } from '../lib/documents.js'
 import { discardFiles, receiveFiles } from './attachments.js'
 import { findUserById } from '../models/users.js'
+import { findDraft, removeDraft, saveDraft } from '../models/drafts.js'
 import { reportPost } from '../models/reports.js'
 import { setPostState } from '../models/moderation.js'
 import { checkBody, checkReason, checkTitle, collectErrors, formSchema, idParams, parseId } from '../lib/validation.js'
 import { canSeeTopic, postUrlFor } from './topics.js'
+import { retryWithReason } from './moderation.js'
 import { refusalStatus, renderForm, tooSoon, type Refusal } from './posting.js'
 import type { Translator } from '../lib/i18n.js'
 
 interface IdParams { id: string }
 interface EditForm { title?: string, body?: string, reason?: string, files?: unknown, remove_files?: string | string[], preview?: string }
 
+/** The post at /post/:id and where it lives for this viewer; 404 when they may not see it. */
+export async function findVisiblePost (app: FastifyInstance, request: FastifyRequest<{ Params: IdParams }>): Promise<{ post: PostInTopic, url: string, topic: TopicWithForum }> {
+  const id = parseId(request.params.id)
+  const post = id === null ? undefined : await findPostById(app.db, id)
+  const topic = post === undefined ? undefined : await findTopicBySlug(app.db, post.topic_slug)
+  if (!post || !topic || !await canSeeTopic(app.db, request.viewer, topic)) throw notFound()
+  const url = postUrlFor(request.viewer, topic.slug, topic.forum_id, post, app.settings.posts_per_page, topic.visible_post_count)
+  if (url === null) throw notFound()
+  return { post, url, topic }
+}
+
 export default async function postRoutes (app: FastifyInstance): Promise<void> {
-  /** The post and where it lives for this viewer; 404 when they may not see it. */
-  async function visiblePost (request: FastifyRequest<{ Params: IdParams }>): Promise<{ post: PostInTopic, url: string, topic: TopicWithForum }> {
-    const id = parseId(request.params.id)
-    const post = id === null ? undefined : await findPostById(app.db, id)
-    const topic = post === undefined ? undefined : await findTopicBySlug(app.db, post.topic_slug)
-    if (!post || !topic || !await canSeeTopic(app.db, request.viewer, topic)) throw notFound()
-    const url = postUrlFor(request.viewer, topic.slug, topic.forum_id, post, app.settings.posts_per_page, topic.visible_post_count)
-    if (url === null) throw notFound()
-    return { post, url, topic }
-  }
+  const visiblePost = (request: FastifyRequest<{ Params: IdParams }>): ReturnType<typeof findVisiblePost> => findVisiblePost(app, request)
 
   app.get<{ Params: IdParams }>('/post/:id', { schema: { params: idParams } }, async (request, reply) => {
     return reply.redirect((await visiblePost(request)).url, 302)
@@ -43,8 +47,8 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
     return found
   }
 
-  const editPage = async (i18n: Translator, post: PostInTopic, values: EditForm, errors?: Record<string, string>, preview?: string): Promise<Record<string, unknown>> => ({
-    preview,
+  const editPage = async (i18n: Translator, post: PostInTopic, values: EditForm, errors?: Record<string, string>, preview?: string, draftSavedAt?: number): Promise<Record<string, unknown>> => ({
+    preview, draftSavedAt,
     title: i18n.t('post.edit'), post, isFirstPost: post.position === 1,
     forum: await app.db.selectFrom('forums').select(['slug', 'name']).where('id', '=', post.forum_id).executeTakeFirst(), values: { title: values.title, body: values.body, reason: values.reason }, errors,
     attachments: (await listUploadsOfPosts(app.db, [post.id])).get(post.id) ?? [],
@@ -53,7 +57,9 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
 
   app.get<{ Params: IdParams }>('/post/:id/edit', { schema: { params: idParams } }, async (request, reply) => {
     const { post } = await editablePost(request)
-    return reply.page('posts/edit', await editPage(request.i18n, post, { title: post.topic_title, body: post.body_md }))
+    const draft = await findDraft(app.db, request.viewer!.id, `edit:${post.id}`)
+    const values = draft ? { title: post.position === 1 && draft.title !== '' ? draft.title : post.topic_title, body: draft.body } : { title: post.topic_title, body: post.body_md }
+    return reply.page('posts/edit', await editPage(request.i18n, post, values, undefined, undefined, draft?.updated_at))
   })
 
   // This form may carry files: multipart is parsed in this scope alone, so no other route takes it or pays for its hooks.
@@ -86,7 +92,10 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
       const rendered = await renderForm(app, body, { id: editor.id, trusted: isTrustedAuthor(author) })
       if (!rendered.ok) return refused(rendered)
       // "Voorbeeld": the post as it will show, the text kept, nothing stored.
-      if (request.body.preview !== undefined) return reply.page('posts/edit', await editPage(request.i18n, post, request.body, undefined, rendered.bodyHtml))
+      if (request.body.preview !== undefined) {
+        await saveDraft(app.db, editor.id, `edit:${post.id}`, { title: title ?? '', body })
+        return reply.page('posts/edit', await editPage(request.i18n, post, request.body, undefined, rendered.bodyHtml, Date.now()))
+      }
       // An author's edit passes the approval queue's rules like a new post; a moderator's edit does not.
       const requeue = !post.queued && !moderating && mustWaitForApproval(author, app.settings, countLinks(rendered.bodyHtml))
       // Files: those ticked go, new ones come (the author must be allowed files), five at most in all.
@@ -112,6 +121,7 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
         return refused(tooSoon(request.i18n, Math.max(1, Math.ceil(editWait({ ...editor, last_edit_at: Date.now() }, app.settings) / 1000)), 'form.wait_edit'))
       }
       await discardFiles(app, removed.map(file => ({ storedName: file.stored_name, thumbName: file.thumb_name })))
+      await removeDraft(app.db, editor.id, `edit:${post.id}`)
       // A requeued post moves to the end for its author: /post/ID knows where.
       return reply.done(requeue ? `/post/${post.id}` : url.replace(`/topic/${post.topic_slug}`, `/topic/${slug}`), requeue ? 'flash.post_requeued' : 'flash.post_saved')
     })
@@ -166,7 +176,8 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
       hide: { hidden: true }, unhide: { hidden: false }, approve: { approve: true }
     }
     const change = Object.hasOwn(changes, action) ? changes[action] : undefined
-    if (!change || checkReason(reason)) throw new HttpError(400, change ? 'form.reason_too_long' : 'moderation.unknown_action')
+    if (!change) throw new HttpError(400, 'moderation.unknown_action')
+    if (checkReason(reason)) return retryWithReason(reply, request.url, request.body, { href: url, text: post.topic_title })
     await setPostState(app.db, post, change, { moderatorId: request.viewer!.id, action: `post.${action}`, reason })
     // An approved post is told to its followers now.
     if (action === 'approve') app.notifier.wake()

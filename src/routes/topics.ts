@@ -4,7 +4,11 @@ import { can, hasRole, isTrustedAuthor, moderatesForum, type Viewer } from '../p
 import type { Post } from '../db/schema.js'
 import type { DB } from '../db/index.js'
 import { findRenamedTopicSlug, findTopicBySlug, type TopicWithForum } from '../models/topics.js'
-import { createReply, findVisiblePostWithAuthor, listPostsInTopic, listQueuedPostsByAuthor } from '../models/posts.js'
+import { createReply, findPostById, findVisiblePostWithAuthor, listPostsInTopic, listQueuedPostsByAuthor } from '../models/posts.js'
+import { listLikedPostIds } from '../models/likes.js'
+import { findDraft, removeDraft, saveDraft } from '../models/drafts.js'
+import { findUserById } from '../models/users.js'
+import { quoteMarkdown } from '../lib/quotes.js'
 import { listUploadsOfPosts } from '../models/uploads.js'
 import { acceptFiles, withFiles } from '../lib/uploads.js'
 import { receiveFiles } from './attachments.js'
@@ -16,7 +20,7 @@ import { findWatchLevel, TOPIC_LEVELS } from '../models/watches.js'
 import { topicNotices } from './topic-notices.js'
 import { forumPath, listForumsFlat } from '../models/forums.js'
 import { pageLinks, pageOfPosition, paginate, parsePageParam } from '../lib/pagination.js'
-import { checkBody, collectErrors, formSchema, type FieldErrors, slugParams } from '../lib/validation.js'
+import { checkBody, collectErrors, formSchema, type FieldErrors, parseId, slugParams } from '../lib/validation.js'
 import { preparePost, refusalStatus, renderForm, writePost, type Refusal } from './posting.js'
 
 interface SlugPage { slug: string, n?: string }
@@ -60,7 +64,7 @@ export async function findVisibleTopic (db: DB, viewer: Viewer, slug: string): P
 
 export default async function topicRoutes (app: FastifyInstance): Promise<void> {
   async function renderTopicPage (request: FastifyRequest, reply: FastifyReply, topic: TopicWithForum, pageNumber: number,
-    form: { values?: Record<string, unknown>, errors?: FieldErrors, status?: number, preview?: string } = {}): Promise<FastifyReply> {
+    form: { values?: Record<string, unknown>, errors?: FieldErrors, status?: number, preview?: string, draftSavedAt?: number } = {}): Promise<FastifyReply> {
     const viewer = request.viewer
     // Moderators page through every post, everyone else through the visible ones.
     const everything = moderatesForum(viewer, topic.forum_id)
@@ -78,6 +82,11 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
       ? await listQueuedPostsByAuthor(app.db, topic.id, viewer.id)
       : []
     const replyDecision = can(viewer, { do: 'topic.reply', topic })
+    // Which of the page's posts this member marked "Nuttig": only posts with a mark can be among them.
+    const marked = posts.filter(post => post.like_count > 0).map(post => post.id)
+    const liked = viewer !== null && marked.length > 0 ? await listLikedPostIds(app.db, viewer.id, marked) : new Set<number>()
+    // Coming back to the topic brings back what the member was typing.
+    const draft = form.values === undefined && viewer !== null && replyDecision.ok ? await findDraft(app.db, viewer.id, `reply:${topic.id}`) : undefined
     // Most topics are in a top-level forum and were never closed or moved: then neither list is read.
     const forums = everything || topic.forum_parent_id !== null || topic.has_notices ? await listForumsFlat(app.db, viewer?.id ?? null) : []
     const questions = topic.forum_kind === 'questions'
@@ -93,6 +102,10 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
         ...post,
         canEdit: can(viewer, { do: 'post.edit', post, topic, settings: app.settings }).ok,
         canReport: can(viewer, { do: 'post.report', post }).ok,
+        canDelete: can(viewer, { do: 'post.delete', post, topic, settings: app.settings }).ok,
+        canLike: post.visible_position !== null && can(viewer, { do: 'post.like', post }).ok,
+        liked: liked.has(post.id),
+        quoteUrl: replyDecision.ok && post.deleted_at === null && !post.queued ? `/topic/${topic.slug}/reply?quote=${post.id}` : null,
         canModerate: everything,
         canSplit: everything && post.position > 1,
         canAccept: mayAccept && post.position > 1 && post.visible_position !== null,
@@ -112,7 +125,8 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
       feed: topic.hidden || topic.queued ? null : { href: `/topic/${topic.slug}/feed`, title: topic.title },
       notices: topic.has_notices ? topicNotices(request.i18n, topic.id, topic.locked === 1, await listTopicNotices(app.db, topic.id), forums) : [],
       moderator: everything ? { forums } : null,
-      values: form.values ?? {},
+      values: form.values ?? (draft ? { body: draft.body } : {}),
+      draftSavedAt: form.draftSavedAt ?? draft?.updated_at,
       errors: form.errors,
       preview: form.preview
     }, form.status)
@@ -128,6 +142,31 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
   }
   app.get('/topic/:slug', { schema: { params: slugParams } }, showTopic)
   app.get('/topic/:slug/page/:n', { schema: { params: slugParams } }, showTopic)
+
+  // The reply form on a page of its own: "Citeren" under a post (?quote=ID) brings it here holding the quote.
+  app.get<{ Params: SlugPage, Querystring: { quote?: string } }>('/topic/:slug/reply', {
+    schema: { params: slugParams, querystring: { type: 'object', properties: { quote: { type: 'string' } } } }
+  }, async (request, reply) => {
+    const { topic } = await findVisibleTopic(app.db, request.viewer, request.params.slug)
+    ensure(can(request.viewer, { do: 'topic.reply', topic }))
+    const viewer = request.viewer!
+    const draft = await findDraft(app.db, viewer.id, `reply:${topic.id}`)
+    let body = draft?.body ?? ''
+    if (request.query.quote !== undefined) {
+      const id = parseId(request.query.quote)
+      const quoted = id === null ? undefined : await findPostById(app.db, id)
+      // A post of this topic that this reader sees, and that still says something.
+      if (!quoted || quoted.topic_id !== topic.id || quoted.deleted_at !== null || quoted.queued ||
+        postUrlFor(viewer, topic.slug, topic.forum_id, quoted, app.settings.posts_per_page, topic.visible_post_count) === null) throw notFound()
+      const author = (await findUserById(app.db, quoted.author_id))!
+      body = (body.trim() === '' ? '' : `${body.trimEnd()}\n\n`) + quoteMarkdown(author.username, quoted.id, request.i18n.t('quote.wrote'), quoted.body_md)
+    }
+    const forums = topic.forum_parent_id === null ? [] : await listForumsFlat(app.db, viewer.id)
+    return reply.page('topics/reply', {
+      title: request.i18n.t('topic.reply_to', { title: topic.title }), topic, values: { body }, draftSavedAt: draft?.updated_at,
+      breadcrumbs: topic.forum_parent_id === null ? [{ slug: topic.forum_slug, name: topic.forum_name }] : forumPath(forums, topic.forum_id)
+    })
+  })
 
   // This form may carry files: multipart is parsed in this scope alone, so no other route takes it or pays for its hooks.
   await app.register(async files => {
@@ -147,9 +186,10 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
         renderTopicPage(request, reply, topic, lastPage(), { values: request.body, errors: refusal.errors, status: refusalStatus(reply, refusal) })
       // "Voorbeeld": the post as it will show, the text kept, nothing stored.
       if (request.body.preview !== undefined) {
+        await saveDraft(app.db, viewer.id, `reply:${topic.id}`, { title: '', body })
         const shown = await renderForm(app, body, { id: viewer.id, trusted: isTrustedAuthor(viewer) })
         if (!shown.ok) return refused(shown)
-        return renderTopicPage(request, reply, topic, lastPage(), { values: { body }, preview: shown.bodyHtml })
+        return renderTopicPage(request, reply, topic, lastPage(), { values: { body }, preview: shown.bodyHtml, draftSavedAt: Date.now() })
       }
       const prepared = await preparePost(app, viewer, body, false)
       if (!prepared.ok) return refused(prepared)
@@ -160,6 +200,7 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
       const written = await writePost(app, viewer, () => createReply(app.db, { topicId: topic.id, authorId: viewer.id, bodyMd: body, bodyHtml, queued, expectedLastPostAt, notify: true, attachments }), () => topic.id, attachments)
       if (!written.ok) return refused(written)
       const post = written.value
+      await removeDraft(app.db, viewer.id, `reply:${topic.id}`)
       const visible = topic.visible_post_count + (queued ? 0 : 1)
       return reply.done(postUrlFor(viewer, topic.slug, topic.forum_id, post, app.settings.posts_per_page, visible)!, queued ? 'flash.reply_queued' : 'flash.reply_posted')
     })

@@ -3,10 +3,10 @@ import { ensure, HttpError, notFound } from '../plugins/errors.js'
 import { can } from '../permissions.js'
 import { describeSuspension } from '../plugins/views.js'
 import { findUserByUsername, isMuted, listModeratedForumIds, ROLES, setMuted } from '../models/users.js'
-import { formSchema, isPlainName } from '../lib/validation.js'
+import { formSchema } from '../lib/validation.js'
 import { countPostsByUser, listRecentPostsByUser } from '../models/posts.js'
+import { countLikesReceived } from '../models/likes.js'
 import { listForumsFlat, type ForumChoice } from '../models/forums.js'
-import { setExpertLabel } from '../models/profiles.js'
 import { diskUsageOf } from '../models/uploads.js'
 
 export default async function userRoutes (app: FastifyInstance): Promise<void> {
@@ -33,7 +33,7 @@ export default async function userRoutes (app: FastifyInstance): Promise<void> {
       : (await app.db.selectFrom('profile_choices').select('name').where('id', '=', id).executeTakeFirst())?.name ?? null
     return reply.page('users/show', {
       title: user.display_name || user.username,
-      member: { username: user.username, display_name: user.display_name, role: user.role, expert_label: user.expert_label, created_at: user.created_at, post_count: await countPostsByUser(app.db, viewer?.id ?? null, user.id) },
+      member: { username: user.username, display_name: user.display_name, role: user.role, expert_label: user.expert_label, created_at: user.created_at, post_count: await countPostsByUser(app.db, viewer?.id ?? null, user.id), likes_received: await countLikesReceived(app.db, viewer?.id ?? null, user.id) },
       profile: profileShown
         ? { organisation: user.organisation, job_title: user.job_title, website: user.website, bio_html: user.bio_html, avatar: user.avatar, region: await choiceName(user.region_id), sector: await choiceName(user.sector_id) }
         : null,
@@ -45,19 +45,6 @@ export default async function userRoutes (app: FastifyInstance): Promise<void> {
       tools: tools.suspend || tools.roles || tools.forums ? tools : null,
       mute: viewer === null || viewer.id === user.id ? null : { muted: await isMuted(app.db, viewer.id, user.id) }
     })
-  })
-
-  // The beheerder gives expert labels ("Arbeidsrechtjurist"), shown beside the name on every post and in the directory.
-  app.post<{ Params: { username: string }, Body: { label?: string } }>('/user/:username/expert', {
-    schema: { params: { type: 'object', properties: { username: { type: 'string' } }, required: ['username'] }, body: formSchema(['label']) }
-  }, async (request, reply) => {
-    const user = await findUserByUsername(app.db, request.params.username)
-    if (!user) throw notFound()
-    ensure(can(request.viewer, { do: 'site.administer' }))
-    const label = (request.body.label ?? '').trim()
-    if ([...label].length > 60 || !isPlainName(label)) throw new HttpError(400, 'profile.plain_text')
-    await setExpertLabel(app.db, user.id, label)
-    return reply.done(`/user/${encodeURIComponent(user.username)}`, 'flash.profile_saved')
   })
 
   app.post<{ Params: { username: string }, Body: { muted?: string } }>('/user/:username/mute', {

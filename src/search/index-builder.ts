@@ -9,12 +9,12 @@ import type { Locale } from '../config.js'
 const INDEX_VERSION = 2
 const BATCH = 20_000
 
-/** The row the triggers write (migration 2026_11_30_0012), for the posts with id > ? in id order. */
+/** The row the triggers write (migrations 2026_11_30_0012 and 0017), for the posts not deleted with id in (?, ?]. */
 const ROWS = `select p.id,
     case when p.position = 1 then kring_index_text(t.title) else '' end,
     kring_index_text(p.body_md),
     'a' || p.author_id || ' f' || t.forum_id
-  from posts p join topics t on t.id = p.topic_id where p.id > ? order by p.id limit ${BATCH}`
+  from posts p join topics t on t.id = p.topic_id where p.id > ? and p.id <= ? and p.deleted_at is null`
 
 export function searchIndexIsCurrent (sqlite: SQLite.Database, locale: Locale): boolean {
   const state = sqlite.prepare('select built from search_index_state').get() as { built: string } | undefined
@@ -37,7 +37,7 @@ export function buildSearchIndex (sqlite: SQLite.Database, locale: Locale, progr
   for (let after = 0; ;) {
     const batch = lastOfBatch.get(after) as { id: number | null, n: number }
     if (batch.id === null) break
-    sqlite.transaction(() => insert.run(after))()
+    sqlite.transaction(() => insert.run(after, batch.id))()
     after = batch.id
     done += batch.n
     progress(done, total)

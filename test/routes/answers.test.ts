@@ -16,7 +16,7 @@ t.test('a member asks, an expert answers, the asker accepts: shown under the que
   const admin = await loggedIn(app, 'beheer')
   t.equal((await admin.submit('/admin', `/admin/forums/${vragen.slug}`, { name: vragen.name, description: '', parent: '', position: '1', kind: 'vragen' })).statusCode, 400, 'an unknown kind is refused')
   t.equal((await admin.submit('/admin', `/admin/forums/${vragen.slug}`, { name: vragen.name, description: '', parent: '', position: '1', kind: 'questions' })).statusCode, 303)
-  await admin.submit('/user/jurist', '/user/jurist/expert', { label: 'Arbeidsrechtjurist' })
+  await admin.submit('/user/jurist', '/user/jurist/moderate', { action: 'label', label: 'Arbeidsrechtjurist' })
 
   const vrager = await loggedIn(app, 'vrager')
   const jurist = await loggedIn(app, 'jurist')

@@ -113,8 +113,8 @@ t.test('the directory: members only, searchable by name and organisation, filter
   await marieke.submitMultipart('/account/profile', '/account/profile', { ...FIELDS, region: id('Noord'), sector: id('Bibliotheken') }, [])
   for (let i = 0; i < 35; i++) await makeMember(app, `lid${String(i).padStart(2, '0')}`)
   await app.db.updateTable('users').set({ email_confirmed_at: Date.now() }).execute()
-  t.equal((await admin.submit('/user/jan', '/user/jan/expert', { label: 'Arbeidsrechtjurist' })).statusCode, 303)
-  t.equal((await marieke.submit('/user/jan', '/user/jan/expert', { label: 'Nep' })).statusCode, 403, 'only the beheerder gives expert labels')
+  t.equal((await admin.submit('/user/jan', '/user/jan/moderate', { action: 'label', label: 'Arbeidsrechtjurist' })).statusCode, 303)
+  t.equal((await marieke.submit('/user/jan', '/user/jan/moderate', { action: 'label', label: 'Nep' })).statusCode, 403, 'only the beheerder gives expert labels')
 
   t.equal((await new Visitor(app).get('/leden')).statusCode, 303, 'a guest is sent to log in')
   const names = async (query: string): Promise<string[]> => allTextOfClass((await marieke.get(`/leden${query}`)).body, 'directory-name')

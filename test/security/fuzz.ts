@@ -128,7 +128,8 @@ export function stateChangingRoutes (c: Targets): Route[] {
       baseline: () => ({ display_name: 'Jan Jansen', organisation: 'Bibliotheek', job_title: '', website: 'https://example.org', bio: 'Hallo', region: '', sector: '' })
     },
     { name: 'POST /post/:id/accept', url: p => `/post/${p}/accept`, param: String(c.otherPost), fields: ['extra'], accepts: [], baseline: () => ({}) },
-    { name: 'POST /user/:username/expert', url: p => `/user/${p}/expert`, param: c.member, fields: ['label'], accepts: [], baseline: () => ({ label: 'Jurist' }) },
+    { name: 'POST /user/:username/moderate (label)', url: p => `/user/${p}/moderate`, param: c.member, fields: ['label'], accepts: [], baseline: () => ({ action: 'label', label: 'Jurist' }) },
+    { name: 'POST /post/:id/like', url: p => `/post/${p}/like`, param: String(c.otherPost), fields: ['extra'], accepts: MEMBERS, baseline: () => ({}) },
     { name: 'POST /admin/lists', url: () => '/admin/lists', fields: ['regions', 'sectors'], accepts: [], baseline: () => ({ regions: 'Noord', sectors: 'Musea' }) },
     { name: 'POST /admin/groups', url: () => '/admin/groups', fields: ['name', 'description', 'joining'], accepts: [], baseline: () => ({ name: 'Regio Oost', description: '', joining: 'open' }) },
     { name: 'POST /groups/:slug/join', url: p => `/groups/${p}/join`, param: c.group, fields: ['extra'], accepts: MEMBERS, baseline: () => ({}) },
