@@ -57,16 +57,18 @@ export async function up (db: Kysely<any>): Promise<void> {
     .addColumn('repeat', 'text')
     .addColumn('going_count', 'integer', c => c.notNull().defaultTo(0))
     .addColumn('waiting_count', 'integer', c => c.notNull().defaultTo(0))
-    /** The start of the occurrence whose reminders went out last. */
-    .addColumn('reminded_for', 'integer')
     .addColumn('updated_at', 'integer', c => c.notNull()).execute()
   await db.schema.createIndex('events_starts').on('events').column('starts_at').execute()
+  // So a topic page asks for an event only when its topic has one.
+  await db.schema.alterTable('topics').addColumn('has_event', 'integer', c => c.notNull().defaultTo(0)).execute()
   // status: going, waiting (wanted to go, over capacity: in line by answered_at), maybe, not_going.
   await db.schema.createTable('event_answers')
     .addColumn('topic_id', 'integer', c => c.notNull().references('events.topic_id').onDelete('cascade'))
     .addColumn('user_id', 'integer', c => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('status', 'text', c => c.notNull())
     .addColumn('answered_at', 'integer', c => c.notNull())
+    // The start of the occurrence this member was last reminded of.
+    .addColumn('reminded_for', 'integer')
     .addPrimaryKeyConstraint('event_answers_pk', ['topic_id', 'user_id']).execute()
   await db.schema.createIndex('event_answers_line').on('event_answers').columns(['topic_id', 'status', 'answered_at']).execute()
 
@@ -89,7 +91,7 @@ export async function down (db: Kysely<any>): Promise<void> {
   await createSearchTriggers(db, false)
   for (const table of ['topic_votes', 'event_answers', 'events', 'drafts', 'post_likes']) await db.schema.dropTable(table).execute()
   await db.schema.dropIndex('topics_by_votes').execute()
-  for (const column of ['proposal_event_id', 'proposal_status', 'vote_count']) await db.schema.alterTable('topics').dropColumn(column).execute()
+  for (const column of ['has_event', 'proposal_event_id', 'proposal_status', 'vote_count']) await db.schema.alterTable('topics').dropColumn(column).execute()
   for (const column of ['like_count', 'deleted_by', 'deleted_at']) await db.schema.alterTable('posts').dropColumn(column).execute()
   await sql`update forums set kind = 'discussion' where kind = 'normal'`.execute(db)
 }

@@ -32,6 +32,7 @@ import profileRoutes from './routes/profiles.js'
 import directoryRoutes from './routes/directory.js'
 import attachmentRoutes from './routes/attachments.js'
 import writingRoutes from './routes/writing.js'
+import gatheringRoutes from './routes/gatherings.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -107,5 +108,7 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   await app.register(attachmentRoutes)
   // Writing and gatherings: deleting, "Nuttig" and drafts (quotes and previews live in the post forms).
   await app.register(writingRoutes)
+  // Gatherings: events with answers and calendars (times and repetitions in src/events/), proposals with votes.
+  await app.register(gatheringRoutes)
   return app
 }

@@ -34,6 +34,10 @@ export type Action =
   | { do: 'profile.edit' }
   /** mark a reply the answer to a question: its asker or a moderator, in a question forum */
   | { do: 'answer.accept', topic: Pick<Topic, 'author_id' | 'forum_id'>, questionForum: boolean }
+  /** answer an event (going, maybe, not going) */
+  | { do: 'event.answer' }
+  /** vote for a proposal while it is open */
+  | { do: 'proposal.vote', open: boolean }
   /** approve requests, add and remove members: the group's managers and the beheerder */
   | { do: 'group.manage', isManager: boolean }
 
@@ -144,6 +148,10 @@ export function can (viewer: Viewer, action: Action): Decision {
     case 'answer.accept':
       if (!action.questionForum) return refuse('refusal.not_a_question')
       return action.topic.author_id === viewer.id || moderatesForum(viewer, action.topic.forum_id) ? allowed : refuse('refusal.not_your_question')
+    case 'event.answer':
+      return allowed
+    case 'proposal.vote':
+      return action.open ? allowed : refuse('refusal.proposal_closed')
     case 'group.join':
       return action.joining === 'closed' ? refuse('refusal.group_closed') : allowed
     case 'group.manage':

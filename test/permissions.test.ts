@@ -34,7 +34,7 @@ function topic (locked: boolean): Topic {
 function post (authorId: number, ageMinutes: number): Post {
   return {
     id: 7, topic_id: 1, author_id: authorId, position: 2, body_md: 'Hoi', body_html: '<p>Hoi</p>',
-    created_at: NOW - ageMinutes * MINUTE, edited_at: null, hidden: 0
+    created_at: NOW - ageMinutes * MINUTE, edited_at: null, hidden: 0, deleted_at: null
   } as Post
 }
 

@@ -153,6 +153,8 @@ export interface TopicsTable {
   proposal_status: Generated<ProposalStatus>
   /** A planned proposal's event topic. */
   proposal_event_id: number | null
+  /** The topic carries an event (a row in events). */
+  has_event: Generated<number>
 }
 
 export type ProposalStatus = 'open' | 'planned' | 'declined'
@@ -183,8 +185,6 @@ export interface EventsTable {
   repeat: EventRepeat | null
   going_count: Generated<number>
   waiting_count: Generated<number>
-  /** The start of the occurrence whose reminders went out last. */
-  reminded_for: number | null
   updated_at: number
 }
 
@@ -196,6 +196,8 @@ export interface EventAnswersTable {
   user_id: number
   status: EventAnswerStatus
   answered_at: number
+  /** The start of the occurrence this member was last reminded of. */
+  reminded_for: number | null
 }
 
 export interface PostsTable {

@@ -18,7 +18,7 @@ function catalogue (locale: Locale): Messages {
   return messages
 }
 
-const intlTag: Record<Locale, string> = { nl: 'nl-NL', en: 'en-GB', sv: 'sv-SE' }
+export const intlTag: Record<Locale, string> = { nl: 'nl-NL', en: 'en-GB', sv: 'sv-SE' }
 
 export interface Translator {
   locale: Locale

@@ -91,6 +91,16 @@ export function digestMail (i18n: Translator, baseUrl: string, input: DigestInpu
   return { to: input.to, subject: i18n.t(`mail.digest_subject_${input.period}`), text, html }
 }
 
+export interface ReminderInput { to: string, username: string, title: string, when: string, place: string, url: string }
+
+/** The day before an event: when and where, for a member who said they would go. */
+export function eventReminderMail (i18n: Translator, baseUrl: string, input: ReminderInput): MailContent {
+  return compose(input.to, i18n.t('mail.reminder_subject', { title: input.title }), [
+    i18n.t('mail.greeting', { name: input.username }), i18n.t('mail.reminder_body', { title: input.title }), input.when,
+    ...(input.place === '' ? [] : [`${i18n.t('event.place')}: ${input.place}`]), i18n.t('mail.reminder_cancel')
+  ], { label: i18n.t('mail.reminder_link'), url: input.url }, i18n.t('mail.footer', { site: baseUrl }))
+}
+
 /** A reply by mail that could not be posted: why, and the text, so nothing typed is lost. */
 export function replyRefusedMail (i18n: Translator, baseUrl: string, to: string, reason: string, body: string, subject: string): MailContent {
   const paragraphs = [i18n.t('mail_in.refused_intro'), reason, ...(body ? [i18n.t('mail_in.your_text'), body] : [])]

@@ -9,6 +9,7 @@ import { inReadableForum } from './readable.js'
 import { insertUploads } from './uploads.js'
 import type { StoredFile } from '../lib/documents.js'
 import { logAct } from './moderation.js'
+import { saveEvent, type EventInput } from './events.js'
 
 /**
  * Markdown → the HTML stored beside it, on this thread: for text Kring itself writes (demo
@@ -163,6 +164,8 @@ export interface PostEdit {
   /** Files already on disk to add, and attachments of this post to take off (their files are the caller's to remove after). */
   attachments?: StoredFile[]
   removeUploadIds?: number[]
+  /** For a topic's first post: its event (null takes it away; undefined leaves it as it is). */
+  event?: EventInput | null
   now?: number
 }
 
@@ -210,6 +213,7 @@ export async function editPost (db: DB, input: PostEdit): Promise<string> {
     if ((input.removeUploadIds ?? []).length > 0) await trx.deleteFrom('uploads').where('post_id', '=', input.postId).where('id', 'in', input.removeUploadIds!).execute()
     // Attachments are the author's: a moderator's edit keeps them on the author's account.
     await insertUploads(trx, input.postId, before.author_id, input.attachments ?? [], now)
+    if (input.event !== undefined && before.position === 1) await saveEvent(trx, before.topic_id, input.event, now)
     if (input.requeue) {
       await trx.updateTable('posts').set({ queued: 1 }).where('id', '=', input.postId).execute()
       await recountAll(trx, { topics: [before.topic_id], forums: [before.forum_id], users: [before.author_id] })

@@ -26,7 +26,9 @@ export const DEFAULT_SETTINGS = {
   /** 1: profiles (organisation, bio, avatar, …) are shown to guests too; 0: to members only. */
   profiles_public: 0,
   /** The largest file a bijdrager may attach, in MB (at most 10: what the form reads). */
-  upload_max_mb: 10
+  upload_max_mb: 10,
+  /** The zone events are typed and shown in (an IANA name). */
+  time_zone: 'Europe/Amsterdam'
 }
 
 export type Settings = typeof DEFAULT_SETTINGS

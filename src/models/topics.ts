@@ -3,6 +3,7 @@ import type { ForumKind, Post, Topic } from '../db/schema.js'
 import { slugify, uniqueSlug } from '../lib/slugs.js'
 import { inReadableForum } from './readable.js'
 import { insertUploads } from './uploads.js'
+import { saveEvent, type EventInput } from './events.js'
 import type { StoredFile } from '../lib/documents.js'
 
 export interface TopicWithForum extends Topic {
@@ -34,11 +35,13 @@ function listedTopics (db: DB, withHidden = false) {
   return query
 }
 
-export async function listTopicsInForum (db: DB, forumId: number, page: { offset: number, limit: number, unanswered?: boolean, withHidden?: boolean }): Promise<TopicListItem[]> {
+export async function listTopicsInForum (db: DB, forumId: number, page: { offset: number, limit: number, unanswered?: boolean, withHidden?: boolean, byVotes?: boolean }): Promise<TopicListItem[]> {
   let query = listedTopics(db, page.withHidden).where('topics.forum_id', '=', forumId)
   if (page.unanswered === true) query = query.where('topics.answer_post_id', 'is', null)
+  query = query.orderBy('topics.announced', 'desc').orderBy('topics.pinned', 'desc')
+  // A proposals forum sorted by votes: the most wanted first, then the most recently active.
+  if (page.byVotes === true) query = query.orderBy('topics.vote_count', 'desc')
   return query
-    .orderBy('topics.announced', 'desc').orderBy('topics.pinned', 'desc')
     .orderBy('topics.last_post_at', 'desc').orderBy('topics.id', 'desc')
     .offset(page.offset).limit(page.limit)
     .execute()
@@ -190,6 +193,8 @@ export interface NewTopic {
   notify?: boolean
   /** Files already on disk, recorded as the first post's attachments in the same transaction. */
   attachments?: StoredFile[]
+  /** The event the topic carries, if any. */
+  event?: EventInput | null
   now?: number
 }
 
@@ -205,6 +210,7 @@ export async function createTopic (db: DB, input: NewTopic): Promise<{ topic: To
     })
     await recordNewPost(trx, post, input.forumId, true, input.expectedLastPostAt)
     await insertUploads(trx, post.id, input.authorId, input.attachments ?? [], now)
+    if (input.event) await saveEvent(trx, topic.id, input.event, now)
     return { topic, post }
   })
 }

@@ -1,3 +1,4 @@
+import { sendEventReminders } from './reminders.js'
 import fp from 'fastify-plugin'
 import type { DB } from '../db/index.js'
 import { loadOrCreateSecret } from '../models/settings.js'
@@ -101,6 +102,7 @@ export default fp(async app => {
         await markDigestSent(trx, member.id)
       })
     }
+    await sendEventReminders(app.db, app.mailer.enqueue, context)
     app.mailer.wake()
   }
 

@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify'
 import { ensure, notFound } from '../plugins/errors.js'
 import { can } from '../permissions.js'
 import { DEFAULT_SETTINGS, saveSetting, type Settings } from '../models/settings.js'
+import { canonicalTimeZone } from '../events/time.js'
+import { vtimezoneFor } from '../events/vtimezone.js'
 import { createForum, findForumBySlug, ForumError, listForumsFlat } from '../models/forums.js'
 import { deleteForum, updateForum } from '../models/forum-admin.js'
 import { formSchema, slugParams } from '../lib/validation.js'
@@ -27,7 +29,7 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
     const groups = await listGroups(app.db)
     return {
       title: i18n.t('admin.title'),
-      settings: SETTING_KEYS.map(key => ({ key, value: values[key] ?? app.settings[key], error: errors?.[key] })),
+      settings: SETTING_KEYS.map(key => ({ key, value: values[key] ?? app.settings[key], error: errors?.[key], numeric: typeof DEFAULT_SETTINGS[key] === 'number' })),
       forums,
       // Each forum with its edit form's values, and the forums it may be moved under or its topics into.
       managed: forums.map(forum => {
@@ -71,9 +73,15 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
   }, async (request, reply) => {
     ensure(can(request.viewer, { do: 'site.administer' }))
     const errors: Record<string, string> = {}
-    const parsed: Partial<Settings> = {}
+    const parsed: Record<string, number | string> = {}
     for (const key of SETTING_KEYS) {
       const text = (request.body[key] ?? String(app.settings[key])).trim()
+      if (key === 'time_zone') {
+        const zone = canonicalTimeZone(text)
+        if (zone === null || vtimezoneFor(zone) === null) errors[key] = 'admin.unknown_time_zone'
+        else parsed[key] = zone
+        continue
+      }
       const value = Number(text)
       if (!/^\d{1,9}$/.test(text) || (AT_LEAST_ONE.has(key) && value < 1)) errors[key] = AT_LEAST_ONE.has(key) ? 'admin.at_least_one' : 'admin.whole_number'
       else parsed[key] = value
@@ -82,7 +90,7 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
     await app.db.transaction().execute(async trx => {
       for (const key of SETTING_KEYS) {
         if (parsed[key] === app.settings[key]) continue
-        await saveSetting(trx, key, parsed[key]!)
+        await saveSetting(trx, key, parsed[key] as never)
         await logAct(trx, { moderatorId: request.viewer!.id, action: 'site.setting', from: `${key}=${app.settings[key]}`, to: `${key}=${parsed[key]}` })
       }
     })

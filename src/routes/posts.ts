@@ -11,6 +11,8 @@ import { MAX_FILES } from '../lib/documents.js'
 import { discardFiles, receiveFiles } from './attachments.js'
 import { findUserById } from '../models/users.js'
 import { findDraft, removeDraft, saveDraft } from '../models/drafts.js'
+import { findEvent } from '../models/events.js'
+import { EVENT_FIELDS, eventValues, hasEventFields, parseEventFields, storedEventValues, type EventFields } from '../events/form.js'
 import { reportPost } from '../models/reports.js'
 import { setPostState } from '../models/moderation.js'
 import { checkBody, checkReason, checkTitle, collectErrors, formSchema, idParams, parseId } from '../lib/validation.js'
@@ -20,7 +22,7 @@ import { refusalStatus, renderForm, tooSoon, type Refusal } from './posting.js'
 import type { Translator } from '../lib/i18n.js'
 
 interface IdParams { id: string }
-interface EditForm { title?: string, body?: string, reason?: string, files?: unknown, remove_files?: string | string[], preview?: string }
+interface EditForm extends EventFields { title?: string, body?: string, reason?: string, files?: unknown, remove_files?: string | string[], preview?: string }
 
 /** The post at /post/:id and where it lives for this viewer; 404 when they may not see it. */
 export async function findVisiblePost (app: FastifyInstance, request: FastifyRequest<{ Params: IdParams }>): Promise<{ post: PostInTopic, url: string, topic: TopicWithForum }> {
@@ -50,7 +52,8 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
   const editPage = async (i18n: Translator, post: PostInTopic, values: EditForm, errors?: Record<string, string>, preview?: string, draftSavedAt?: number): Promise<Record<string, unknown>> => ({
     preview, draftSavedAt,
     title: i18n.t('post.edit'), post, isFirstPost: post.position === 1,
-    forum: await app.db.selectFrom('forums').select(['slug', 'name']).where('id', '=', post.forum_id).executeTakeFirst(), values: { title: values.title, body: values.body, reason: values.reason }, errors,
+    forum: await app.db.selectFrom('forums').select(['slug', 'name']).where('id', '=', post.forum_id).executeTakeFirst(),
+    values: { ...eventValues(values), title: values.title, body: values.body, reason: values.reason }, errors, timeZone: app.settings.time_zone,
     attachments: (await listUploadsOfPosts(app.db, [post.id])).get(post.id) ?? [],
     canAttach: hasRole((await findUserById(app.db, post.author_id)) ?? null, 'bijdrager')
   })
@@ -58,7 +61,8 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
   app.get<{ Params: IdParams }>('/post/:id/edit', { schema: { params: idParams } }, async (request, reply) => {
     const { post } = await editablePost(request)
     const draft = await findDraft(app.db, request.viewer!.id, `edit:${post.id}`)
-    const values = draft ? { title: post.position === 1 && draft.title !== '' ? draft.title : post.topic_title, body: draft.body } : { title: post.topic_title, body: post.body_md }
+    const event = post.position === 1 ? storedEventValues(await findEvent(app.db, post.topic_id)) : {}
+    const values = { ...event, ...(draft ? { title: post.position === 1 && draft.title !== '' ? draft.title : post.topic_title, body: draft.body } : { title: post.topic_title, body: post.body_md }) }
     return reply.page('posts/edit', await editPage(request.i18n, post, values, undefined, undefined, draft?.updated_at))
   })
 
@@ -66,7 +70,7 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
   await app.register(async files => {
     await acceptFiles(files)
     files.post<{ Params: IdParams, Body: EditForm }>('/post/:id/edit', {
-      schema: { params: idParams, body: withFiles(formSchema(['title', 'body', 'reason', 'preview'], ['remove_files'])) }
+      schema: { params: idParams, body: withFiles(formSchema(['title', 'body', 'reason', 'preview', ...EVENT_FIELDS], ['remove_files'])) }
     }, async (request, reply) => {
       const { post, url } = await editablePost(request)
       const editor = request.viewer!
@@ -77,12 +81,15 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
       const renames = title !== undefined && title !== post.topic_title && !moderating
         ? await countRenamesSince(app.db, post.topic_id, Date.now() - 24 * 3600_000)
         : 0
+      // The opening post's form carries the topic's event; a form without the fields leaves it alone.
+      const event = post.position === 1 && hasEventFields(request.body) ? parseEventFields(request.body, app.settings.time_zone) : { ok: true as const, event: undefined }
       const errors = collectErrors({
         body: checkBody(body),
         title: title === undefined ? null : checkTitle(title) ?? (mayRenameTopic(editor, post.forum_id, renames) ? null : 'form.title_renamed_too_often'),
-        reason: checkReason(reason)
+        reason: checkReason(reason),
+        ...(event.ok ? {} : event.errors)
       })
-      if (errors) return reply.page('posts/edit', await editPage(request.i18n, post, request.body, errors), 400)
+      if (errors || !event.ok) return reply.page('posts/edit', await editPage(request.i18n, post, request.body, errors ?? undefined), 400)
       const refused = async (refusal: Refusal): Promise<FastifyReply> => reply.page('posts/edit', await editPage(request.i18n, post, request.body, refusal.errors), refusalStatus(reply, refusal))
       // Edits are spaced like posts; a moderator's are not.
       const wait = moderating || request.body.preview !== undefined ? 0 : editWait(editor, app.settings)
@@ -113,7 +120,7 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
       try {
         slug = await editPost(app.db, {
           postId: post.id, editorId: editor.id, bodyMd: body, bodyHtml: rendered.bodyHtml, title, reason, requeue,
-          expectedLastEditAt: moderating ? undefined : editor.last_edit_at, attachments, removeUploadIds: removed.map(file => file.id)
+          expectedLastEditAt: moderating ? undefined : editor.last_edit_at, attachments, removeUploadIds: removed.map(file => file.id), event: event.event
         })
       } catch (error) {
         await discardFiles(app, attachments)

@@ -9,6 +9,7 @@ import { listLikedPostIds } from '../models/likes.js'
 import { findDraft, removeDraft, saveDraft } from '../models/drafts.js'
 import { findUserById } from '../models/users.js'
 import { quoteMarkdown } from '../lib/quotes.js'
+import { eventPanel, proposalPanel } from './gatherings.js'
 import { listUploadsOfPosts } from '../models/uploads.js'
 import { acceptFiles, withFiles } from '../lib/uploads.js'
 import { receiveFiles } from './attachments.js'
@@ -98,6 +99,8 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
     return reply.page('topics/show', {
       title: topic.title,
       topic,
+      event: topic.has_event && page.number === 1 ? await eventPanel(app.db, viewer, topic, request.i18n.locale) : null,
+      proposal: topic.forum_kind === 'proposals' ? await proposalPanel(app.db, viewer, topic) : null,
       posts: [...posts, ...ownQueued].map(post => ({
         ...post,
         canEdit: can(viewer, { do: 'post.edit', post, topic, settings: app.settings }).ok,
@@ -105,7 +108,7 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
         canDelete: can(viewer, { do: 'post.delete', post, topic, settings: app.settings }).ok,
         canLike: post.visible_position !== null && can(viewer, { do: 'post.like', post }).ok,
         liked: liked.has(post.id),
-        quoteUrl: replyDecision.ok && post.deleted_at === null && !post.queued ? `/topic/${topic.slug}/reply?quote=${post.id}` : null,
+        quoteUrl: replyDecision.ok && post.deleted_at === null && post.visible_position !== null ? `/topic/${topic.slug}/reply?quote=${post.id}` : null,
         canModerate: everything,
         canSplit: everything && post.position > 1,
         canAccept: mayAccept && post.position > 1 && post.visible_position !== null,

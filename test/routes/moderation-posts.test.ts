@@ -34,7 +34,7 @@ async function postForm (visitor: Visitor, url: string, fields: Array<[string, s
 }
 
 const articleOf = (html: string, id: number): string =>
-  new RegExp(`<article id="post-${id}" class="post[^"]*">[\\s\\S]*?</article>`).exec(html)?.[0] ?? ''
+  new RegExp(`<article id="post-${id}" class="post[^"]*"[^>]*>[\\s\\S]*?</article>`).exec(html)?.[0] ?? ''
 
 const topicRow = async (app: FastifyInstance, id: number) => app.db.selectFrom('topics')
   .select(['post_count', 'visible_post_count', 'reply_count', 'last_post_id']).where('id', '=', id).executeTakeFirstOrThrow()

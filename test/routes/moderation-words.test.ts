@@ -54,7 +54,7 @@ t.test('smaller points: the edit heading, the guest notice, the per-post moderat
   const menus = [...page.body.matchAll(/<details class="post-moderation">[\s\S]*?<\/details>/g)].map(m => m[0])
   t.equal(menus.length, 2, 'one folded moderation menu per post')
   t.ok(menus.every(menu => menu.includes('name="reason"') && menu.includes('value="hide"')), 'the reason box and hide button are inside it')
-  const unfolded = page.body.replace(/<details class="(post-moderation|report)">[\s\S]*?<\/details>/g, '').split('class="moderator-tools"')[0]
+  const unfolded = page.body.replace(/<details class="(post-moderation|post-delete|report)">[\s\S]*?<\/details>/g, '').split('class="moderator-tools"')[0]
   t.notMatch(unfolded, 'name="reason"', 'no reason box under the posts outside the folded menus')
   t.equal((await new Visitor(app).get(`/post/${ids[0]}`)).headers.location, `/topic/${topic.slug}#post-${ids[0]}`, 'a post on page 1: no /page/1 in its link')
 })

@@ -12,7 +12,7 @@ async function addReply (app: FastifyInstance, topic: Topic, author: User, text:
 
 /** The HTML of one post's article. */
 function articleOf (html: string, id: number): string {
-  return new RegExp(`<article id="post-${id}" class="post[^"]*">[\\s\\S]*?</article>`).exec(html)?.[0] ?? ''
+  return new RegExp(`<article id="post-${id}" class="post[^"]*"[^>]*>[\\s\\S]*?</article>`).exec(html)?.[0] ?? ''
 }
 
 const countPosts = async (app: FastifyInstance): Promise<number> =>
