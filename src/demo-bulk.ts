@@ -44,7 +44,7 @@ export function fillBulkDemo (sqlite: SQLite.Database, options: BulkDemo, passwo
   const forumIds = forums.map((name, i) => {
     const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-')
     const found = sqlite.prepare('select id from forums where slug = ?').get(slug) as { id: number } | undefined
-    return found?.id ?? Number(sqlite.prepare('insert into forums (slug, name, description, position) values (?, ?, ?, ?)').run(slug, name, `Over ${name.toLowerCase()}`, i + 1).lastInsertRowid)
+    return found?.id ?? Number(sqlite.prepare("insert into forums (slug, name, description, position, kind) values (?, ?, ?, ?, 'normal')").run(slug, name, `Over ${name.toLowerCase()}`, i + 1).lastInsertRowid)
   })
   const firstUser = Number((sqlite.prepare('select coalesce(max(id), 0) as n from users').get() as { n: number }).n) + 1
   const insertUser = sqlite.prepare(`insert into users (username, username_key, email, email_key, password_hash, role, created_at, email_confirmed_at)
@@ -88,16 +88,20 @@ export function fillBulkDemo (sqlite: SQLite.Database, options: BulkDemo, passwo
     done = until
     options.progress(done, options.posts)
   }
-  // Counts and last posts, set once from the rows.
+  setCountsFromRows(sqlite, topicIds[0] ?? 0, firstUser)
+  return { forumSlugs: forums.map(name => name.toLowerCase().replace(/[^a-z0-9]+/g, '-')), firstTopicSlug }
+}
+
+/** Counts and last posts of bulk-made rows (topics from `firstTopicId`, members from `firstUserId`), set once from the rows. */
+export function setCountsFromRows (sqlite: SQLite.Database, firstTopicId: number, firstUserId: number): void {
   sqlite.exec(`update topics set post_count = (select count(*) from posts where topic_id = topics.id),
       visible_post_count = (select count(*) from posts where topic_id = topics.id),
       reply_count = (select count(*) - 1 from posts where topic_id = topics.id),
       last_post_id = (select max(id) from posts where topic_id = topics.id),
       last_post_at = (select max(created_at) from posts where topic_id = topics.id)
-    where id >= ${topicIds[0] ?? 0}`)
+    where id >= ${firstTopicId}`)
   sqlite.exec(`update forums set topic_count = (select count(*) from topics where forum_id = forums.id and hidden = 0 and queued = 0),
       post_count = (select coalesce(sum(visible_post_count), 0) from topics where forum_id = forums.id and hidden = 0 and queued = 0),
       last_post_id = (select last_post_id from topics where forum_id = forums.id order by last_post_at desc limit 1)`)
-  sqlite.exec(`update users set post_count = (select count(*) from posts where author_id = users.id) where id >= ${firstUser}`)
-  return { forumSlugs: forums.map(name => name.toLowerCase().replace(/[^a-z0-9]+/g, '-')), firstTopicSlug }
+  sqlite.exec(`update users set post_count = (select count(*) from posts where author_id = users.id) where id >= ${firstUserId}`)
 }

@@ -18,7 +18,7 @@ export type Action =
   | { do: 'post.edit', post: Post, topic: Pick<Topic, 'forum_id' | 'locked' | 'announced'>, settings: Settings, now?: number }
   | { do: 'post.report', post: Post }
   /** an author within the edit window (a topic's opening post only while nobody replied), a moderator always */
-  | { do: 'post.delete', post: Post, topic: Pick<Topic, 'forum_id' | 'locked' | 'post_count'>, settings: Settings, now?: number }
+  | { do: 'post.delete', post: Post, topic: Pick<Topic, 'forum_id' | 'locked' | 'announced' | 'post_count'>, settings: Settings, now?: number }
   /** "Nuttig": another member's post */
   | { do: 'post.like', post: Post }
   /** lock, pin, hide, move, split, merge a topic; hide, approve and read the revisions of its posts */
@@ -34,6 +34,8 @@ export type Action =
   | { do: 'profile.edit' }
   /** mark a reply the answer to a question: its asker or a moderator, in a question forum */
   | { do: 'answer.accept', topic: Pick<Topic, 'author_id' | 'forum_id'>, questionForum: boolean }
+  /** keep a draft of a post form */
+  | { do: 'draft.save' }
   /** answer an event (going, maybe, not going) */
   | { do: 'event.answer' }
   /** vote for a proposal while it is open */
@@ -115,6 +117,7 @@ export function can (viewer: Viewer, action: Action): Decision {
       if (moderatesForum(viewer, action.topic.forum_id)) return allowed
       if (action.post.author_id !== viewer.id) return refuse('refusal.not_yours')
       if (action.topic.locked) return refuse('refusal.locked_edit')
+      if (action.topic.announced) return refuse('refusal.announced_edit')
       if (action.post.position === 1 && action.topic.post_count > 1) return refuse('refusal.topic_has_replies')
       const windowMs = action.settings.edit_window_minutes * 60_000
       return (action.now ?? Date.now()) - action.post.created_at > windowMs ? refuse('refusal.delete_window') : allowed
@@ -122,6 +125,7 @@ export function can (viewer: Viewer, action: Action): Decision {
     case 'post.like':
       if (action.post.author_id === viewer.id) return refuse('refusal.like_own')
       if (action.post.deleted_at !== null) return refuse('refusal.deleted')
+      if (action.post.visible_position === null) return refuse('refusal.like_hidden')
       return allowed
     case 'forum.moderate':
       return moderatesForum(viewer, action.forumId) ? allowed : refuse('refusal.moderators_only')
@@ -149,6 +153,7 @@ export function can (viewer: Viewer, action: Action): Decision {
       if (!action.questionForum) return refuse('refusal.not_a_question')
       return action.topic.author_id === viewer.id || moderatesForum(viewer, action.topic.forum_id) ? allowed : refuse('refusal.not_your_question')
     case 'event.answer':
+    case 'draft.save':
       return allowed
     case 'proposal.vote':
       return action.open ? allowed : refuse('refusal.proposal_closed')

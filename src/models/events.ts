@@ -43,10 +43,19 @@ export async function saveEvent (trx: DB, topicId: number, input: EventInput | n
   await fillPlaces(trx, topicId)
 }
 
-/** Moves the waiting line up into free places, first come first served, and keeps the counts on the event. */
+/**
+ * Moves the waiting line up into free places, first come first served, and keeps the counts
+ * on the event. A capacity lowered below those going sends the last to answer back into line.
+ */
 async function fillPlaces (trx: DB, topicId: number): Promise<number[]> {
   const event = await trx.selectFrom('events').select('capacity').where('topic_id', '=', topicId).executeTakeFirstOrThrow()
-  const going = await countAnswers(trx, topicId, 'going')
+  let going = await countAnswers(trx, topicId, 'going')
+  if (event.capacity !== null && going > event.capacity) {
+    const last = await trx.selectFrom('event_answers').select('user_id').where('topic_id', '=', topicId).where('status', '=', 'going')
+      .orderBy('answered_at', 'desc').orderBy('user_id', 'desc').limit(going - event.capacity).execute()
+    await trx.updateTable('event_answers').set({ status: 'waiting' }).where('topic_id', '=', topicId).where('user_id', 'in', last.map(row => row.user_id)).execute()
+    going = event.capacity
+  }
   const free = event.capacity === null ? Number.MAX_SAFE_INTEGER : Math.max(0, event.capacity - going)
   const promoted = free === 0 ? [] : await trx.selectFrom('event_answers').select('user_id').where('topic_id', '=', topicId).where('status', '=', 'waiting')
     .orderBy('answered_at').orderBy('user_id').limit(Math.min(free, 100_000)).execute()

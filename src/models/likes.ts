@@ -24,7 +24,7 @@ export async function listLikedPostIds (db: DB, userId: number, postIds: number[
 export async function countLikesReceived (db: DB, readerId: number | null, userId: number): Promise<number> {
   const row = await db.selectFrom('posts').innerJoin('topics', 'topics.id', 'posts.topic_id')
     .select(eb => eb.fn.coalesce(eb.fn.sum<number>('posts.like_count'), eb.val(0)).as('n'))
-    .where('posts.author_id', '=', userId).where('posts.like_count', '>', 0).where('posts.visible_position', 'is not', null)
+    .where('posts.author_id', '=', userId).where('posts.like_count', '>', 0).where('posts.visible_position', 'is not', null).where('posts.deleted_at', 'is', null)
     .where('topics.hidden', '=', 0).where('topics.queued', '=', 0)
     .where(inReadableForum('topics.forum_id', readerId))
     .executeTakeFirstOrThrow()

@@ -20,6 +20,7 @@ export async function deletePost (db: DB, post: { id: number, topic_id: number, 
     // fanned_out: a post deleted before its followers were told is never told.
     await trx.updateTable('posts').set({ body_md: '', body_html: '', deleted_at: now, deleted_by: act.moderatorId, fanned_out: 1 })
       .where('id', '=', post.id).execute()
+    await trx.updateTable('topics').set({ answer_post_id: null }).where('answer_post_id', '=', post.id).execute()
     const files = await trx.deleteFrom('uploads').where('post_id', '=', post.id).returningAll().execute()
     await trx.deleteFrom('notifications').where('post_id', '=', post.id).execute()
     // Mailing-list mails carry the text: those still waiting are dropped (ids as notifications/index.ts makes them).

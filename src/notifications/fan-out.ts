@@ -102,10 +102,13 @@ export async function fanOutPost (db: DB, post: FanOutPost, mailDelayMs: number,
     userId: r.userId, kind: r.kind, postId: post.id, topicId: post.topic_id, actorId: post.author_id,
     mailAfter: r.emailMode === 'immediately' ? now + mailDelayMs : null
   }))
-  await db.transaction().execute(async trx => {
+  return db.transaction().execute(async trx => {
+    // Deleted (or done) since it was listed: nobody hears of it, and its text goes nowhere.
+    const claimed = await trx.updateTable('posts').set({ fanned_out: 1 }).where('id', '=', post.id).where('fanned_out', '=', 0)
+      .where('deleted_at', 'is', null).executeTakeFirst()
+    if (Number(claimed.numUpdatedRows) === 0) return 0
     await insertNotifications(trx, notifications, now)
     await alsoInTransaction(trx, !post.hidden && !post.topic_hidden)
-    await trx.updateTable('posts').set({ fanned_out: 1 }).where('id', '=', post.id).execute()
+    return notifications.length
   })
-  return notifications.length
 }

@@ -55,13 +55,13 @@ export default fp(async app => {
     if (members.length === 0) return
     const about = await trx.selectFrom('posts').innerJoin('topics', 'topics.id', 'posts.topic_id').innerJoin('forums', 'forums.id', 'topics.forum_id')
       .innerJoin('users', 'users.id', 'posts.author_id')
-      .select(['posts.body_md', 'topics.title', 'forums.slug', 'users.username']).where('posts.id', '=', post.id).executeTakeFirstOrThrow()
+      .select(['posts.body_md', 'posts.body_html', 'topics.title', 'forums.slug', 'users.username']).where('posts.id', '=', post.id).executeTakeFirstOrThrow()
     for (const member of members) {
       const root = `<t${post.topic_id}.u${member.id}@${context.host}>`
       const unsubscribeUrl = `${context.baseUrl}/unsubscribe/${unsubscribeToken(secret, member.id)}`
       const mail = postMail(translator(member.locale ?? context.siteLocale), context.baseUrl, {
         to: member.email, kind: 'list', actor: about.username, topicTitle: about.title, isReply: post.position > 1,
-        bodyMd: about.body_md, bodyHtml: post.body_html, postUrl: `${context.baseUrl}/post/${post.id}`, unsubscribeUrl
+        bodyMd: about.body_md, bodyHtml: about.body_html, postUrl: `${context.baseUrl}/post/${post.id}`, unsubscribeUrl
       })
       await app.mailer.enqueue(trx, {
         ...mail,

@@ -82,7 +82,9 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
         ? await countRenamesSince(app.db, post.topic_id, Date.now() - 24 * 3600_000)
         : 0
       // The opening post's form carries the topic's event; a form without the fields leaves it alone.
-      const event = post.position === 1 && hasEventFields(request.body) ? parseEventFields(request.body, app.settings.time_zone) : { ok: true as const, event: undefined }
+      // Its times are read on the event's own clock (the site's zone may have changed since it was made).
+      const zone = post.position === 1 ? (await findEvent(app.db, post.topic_id))?.time_zone ?? app.settings.time_zone : app.settings.time_zone
+      const event = post.position === 1 && hasEventFields(request.body) ? parseEventFields(request.body, zone) : { ok: true as const, event: undefined }
       const errors = collectErrors({
         body: checkBody(body),
         title: title === undefined ? null : checkTitle(title) ?? (mayRenameTopic(editor, post.forum_id, renames) ? null : 'form.title_renamed_too_often'),
@@ -154,7 +156,7 @@ export default async function postRoutes (app: FastifyInstance): Promise<void> {
   app.post<{ Params: IdParams }>('/post/:id/accept', { schema: { params: idParams, body: formSchema([]) } }, async (request, reply) => {
     const { post, url, topic } = await visiblePost(request)
     ensure(can(request.viewer, { do: 'answer.accept', topic, questionForum: topic.forum_kind === 'questions' }))
-    if (post.position === 1 || post.visible_position === null) throw new HttpError(400, 'answer.only_replies')
+    if (post.position === 1 || post.visible_position === null || post.deleted_at !== null) throw new HttpError(400, 'answer.only_replies')
     const outcome = await toggleAnswer(app.db, post, request.viewer!.id, app.settings.mail_delay_minutes * 60_000)
     if (outcome === 'accepted') app.notifier.wake()
     return reply.done(url, `flash.answer_${outcome}`)

@@ -159,7 +159,7 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
       const id = parseId(request.query.quote)
       const quoted = id === null ? undefined : await findPostById(app.db, id)
       // A post of this topic that this reader sees, and that still says something.
-      if (!quoted || quoted.topic_id !== topic.id || quoted.deleted_at !== null || quoted.queued ||
+      if (!quoted || quoted.topic_id !== topic.id || quoted.deleted_at !== null || quoted.visible_position === null ||
         postUrlFor(viewer, topic.slug, topic.forum_id, quoted, app.settings.posts_per_page, topic.visible_post_count) === null) throw notFound()
       const author = (await findUserById(app.db, quoted.author_id))!
       body = (body.trim() === '' ? '' : `${body.trimEnd()}\n\n`) + quoteMarkdown(author.username, quoted.id, request.i18n.t('quote.wrote'), quoted.body_md)

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { ensure } from '../plugins/errors.js'
-import { can, loginFirst } from '../permissions.js'
+import { can } from '../permissions.js'
 import { deletePost } from '../models/post-deletion.js'
 import { toggleLike } from '../models/likes.js'
 import { parseDraftForm, saveDraft } from '../models/drafts.js'
@@ -36,7 +36,7 @@ export default async function writingRoutes (app: FastifyInstance): Promise<void
   app.post<{ Body: { form?: string, title?: string, body?: string } }>('/drafts', {
     schema: { body: formSchema(['form', 'title', 'body']) }
   }, async (request, reply) => {
-    if (request.viewer === null) ensure(loginFirst)
+    ensure(can(request.viewer, { do: 'draft.save' }))
     const form = parseDraftForm(request.body.form ?? '')
     const title = request.body.title ?? ''
     const body = request.body.body ?? ''

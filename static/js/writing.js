@@ -22,8 +22,9 @@
       data.set('body', body.value)
       return data
     }
+    var sending = false
     function save () {
-      if (!changed) return
+      if (!changed || sending) return
       changed = false
       fetch('/drafts', { method: 'POST', body: fields(), credentials: 'same-origin', keepalive: true }).then(function (answer) {
         if (answer.ok && status) status.textContent = form.getAttribute('data-draft-saved') + ' ' + new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
@@ -31,8 +32,7 @@
       }, function () { changed = true })
     }
     setInterval(save, SAVE_EVERY_MS)
-    // Posting removes the draft on the server; leaving the page keeps the last words.
-    var sending = false
+    // Posting removes the draft on the server (and no save may come after it); leaving the page keeps the last words.
     form.addEventListener('submit', function () { sending = true })
     window.addEventListener('pagehide', function () {
       if (changed && !sending && navigator.sendBeacon) navigator.sendBeacon('/drafts', fields())

@@ -78,6 +78,15 @@ t.test('answers: going, maybe, not going; over capacity members wait in line and
   t.match(textOfClass(page.body, 'event-going'), /Gaan \(2\) bert cor/, 'cor moved up')
   t.notOk(textOfClass(page.body, 'event-waiting'), 'nobody waits')
   t.equal((await answerAs(anna, slug, 'perhaps')).statusCode, 400, 'an unknown answer')
+
+  // The capacity lowered below those going: the last to answer go back into line, first in it.
+  await answerAs(anna, slug, 'going')
+  const first = await app.db.selectFrom('posts').innerJoin('topics', 'topics.id', 'posts.topic_id').select('posts.id').where('topics.slug', '=', slug).executeTakeFirstOrThrow()
+  t.equal((await anna.submit(`/post/${first.id}/edit`, `/post/${first.id}/edit`, { title: 'Symposium', body: 'Iedereen welkom.', event_start: '2027-03-12T09:30', event_end: '2027-03-12T17:00', event_place: 'Utrecht', event_capacity: '1' })).statusCode, 303)
+  page = await dirk.get(`/topic/${slug}`)
+  t.match(textOfClass(page.body, 'event-going'), /Gaan \(1\) bert$/, 'only the first still goes')
+  t.match(textOfClass(page.body, 'event-waiting'), /Wachtlijst \(2\) cor anna$/, 'the others wait, in the order they answered')
+  t.match(textOfClass(page.body, 'event-capacity'), '1 van 1 plaatsen bezet')
   t.equal((await new Visitor(app).postRaw(`/topic/${slug}/rsvp`, { status: 'going' })).statusCode, 403, 'a guest')
 })
 

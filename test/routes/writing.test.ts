@@ -260,3 +260,42 @@ t.test('a moderation form with a reason that is too long comes back with the err
     t.equal((await mod.postRaw(url, { _csrf: token, ...fields, reason: 'kort' })).statusCode, 303, 'and it can be sent again')
   }
 })
+
+t.test('what a review found: hidden posts are not quoted or liked, a deleted answer is no answer, a post deleted before its fan-out tells nobody', async t => {
+  const app = await buildTestApp(t)
+  const forum = await makeForum(app)
+  const jan = await makeMember(app, 'jan')
+  const piet = await makeMember(app, 'piet')
+  await makeMember(app, 'mod', 'moderator')
+  const { topic, ids } = await makeTopic(app, { forumId: forum.id, author: jan, replies: 2, replier: piet, now: RECENT() })
+  const mod = await loggedIn(app, 'mod')
+  t.equal((await mod.submit(`/topic/${topic.slug}`, `/post/${ids[1]}/moderate`, { action: 'hide', reason: 'spam' })).statusCode, 303)
+  t.equal((await mod.get(`/topic/${topic.slug}/reply?quote=${ids[1]}`)).statusCode, 404, 'a hidden post cannot be quoted, not even by a moderator')
+  t.equal((await mod.submit(`/topic/${topic.slug}`, `/post/${ids[1]}/like`, {})).statusCode, 403, 'nor marked "Nuttig"')
+
+  // "Nuttig" received leaves deleted posts out; a deleted accepted answer is no answer.
+  await app.db.updateTable('forums').set({ kind: 'questions' }).where('id', '=', forum.id).execute()
+  const janV = await loggedIn(app, 'jan')
+  t.equal((await janV.submit(`/topic/${topic.slug}`, `/post/${ids[2]}/like`, {})).statusCode, 303)
+  t.equal((await janV.submit(`/topic/${topic.slug}`, `/post/${ids[2]}/accept`, {})).statusCode, 303)
+  t.equal(textOfClass((await janV.get('/user/piet')).body, 'profile-likes'), '1')
+  const pietV = await loggedIn(app, 'piet')
+  t.equal((await pietV.submit(`/topic/${topic.slug}`, `/post/${ids[2]}/delete`, {})).statusCode, 303)
+  t.equal(textOfClass((await janV.get('/user/piet')).body, 'profile-likes'), '0', 'likes of a deleted post no longer count')
+  t.equal((await app.db.selectFrom('topics').select('answer_post_id').where('id', '=', topic.id).executeTakeFirstOrThrow()).answer_post_id, null, 'the question is open again')
+  t.equal((await janV.submit(`/topic/${topic.slug}`, `/post/${ids[2]}/accept`, {})).statusCode, 400, 'and a deleted reply cannot become its answer')
+
+  // A reply deleted between the fan-out listing it and telling its followers: nobody is told.
+  const { createReply } = await import('../../src/models/posts.js')
+  const { listPostsToFanOut, fanOutPost } = await import('../../src/notifications/fan-out.js')
+  const { deletePost } = await import('../../src/models/post-deletion.js')
+  await app.notifier.flush()
+  const reply = await createReply(app.db, { topicId: topic.id, authorId: piet.id, bodyMd: 'Geheim', bodyHtml: '<p>Geheim @jan</p>', notify: true })
+  const listed = (await listPostsToFanOut(app.db, 100)).find(post => post.id === reply.id)!
+  t.ok(listed, 'listed for the fan-out')
+  await deletePost(app.db, { ...reply, position: reply.position }, { moderatorId: piet.id, action: 'post.delete' })
+  let mailed = false
+  t.equal(await fanOutPost(app.db, listed, 0, async () => { mailed = true }), 0, 'nobody is told')
+  t.notOk(mailed, 'no mailing-list mail is made')
+  t.equal((await app.db.selectFrom('notifications').select('id').where('post_id', '=', reply.id).execute()).length, 0)
+})
