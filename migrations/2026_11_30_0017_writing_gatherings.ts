@@ -81,7 +81,6 @@ export async function up (db: Kysely<any>): Promise<void> {
     .addColumn('user_id', 'integer', c => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('created_at', 'integer', c => c.notNull())
     .addPrimaryKeyConstraint('topic_votes_pk', ['topic_id', 'user_id']).execute()
-  await db.schema.createIndex('topics_by_votes').on('topics').columns(['forum_id', 'vote_count', 'last_post_at']).execute()
 
   // A deleted post leaves the search index, and no later change (a title, a move) puts it back.
   await createSearchTriggers(db, true)
@@ -90,7 +89,6 @@ export async function up (db: Kysely<any>): Promise<void> {
 export async function down (db: Kysely<any>): Promise<void> {
   await createSearchTriggers(db, false)
   for (const table of ['topic_votes', 'event_answers', 'events', 'drafts', 'post_likes']) await db.schema.dropTable(table).execute()
-  await db.schema.dropIndex('topics_by_votes').execute()
   for (const column of ['has_event', 'proposal_event_id', 'proposal_status', 'vote_count']) await db.schema.alterTable('topics').dropColumn(column).execute()
   for (const column of ['like_count', 'deleted_by', 'deleted_at']) await db.schema.alterTable('posts').dropColumn(column).execute()
   await sql`update forums set kind = 'discussion' where kind = 'normal'`.execute(db)

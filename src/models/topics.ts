@@ -1,5 +1,6 @@
+import type { SelectQueryBuilder } from 'kysely'
 import type { DB } from '../db/index.js'
-import type { ForumKind, Post, Topic } from '../db/schema.js'
+import type { Database, ForumKind, Post, Topic } from '../db/schema.js'
 import { slugify, uniqueSlug } from '../lib/slugs.js'
 import { inReadableForum } from './readable.js'
 import { insertUploads } from './uploads.js'
@@ -35,16 +36,24 @@ function listedTopics (db: DB, withHidden = false) {
   return query
 }
 
+/**
+ * One page of a forum's topics, in the order of its index (migration 2026_11_30_0018): the
+ * page's ids first, read from the index alone so a deep offset is skipped there, then their rows.
+ */
 export async function listTopicsInForum (db: DB, forumId: number, page: { offset: number, limit: number, unanswered?: boolean, withHidden?: boolean, byVotes?: boolean }): Promise<TopicListItem[]> {
-  let query = listedTopics(db, page.withHidden).where('topics.forum_id', '=', forumId)
-  if (page.unanswered === true) query = query.where('topics.answer_post_id', 'is', null)
-  query = query.orderBy('topics.announced', 'desc').orderBy('topics.pinned', 'desc')
-  // A proposals forum sorted by votes: the most wanted first, then the most recently active.
-  if (page.byVotes === true) query = query.orderBy('topics.vote_count', 'desc')
-  return query
-    .orderBy('topics.last_post_at', 'desc').orderBy('topics.id', 'desc')
-    .offset(page.offset).limit(page.limit)
-    .execute()
+  let ids = db.selectFrom('topics').select('topics.id').where('topics.forum_id', '=', forumId).where('topics.queued', '=', 0)
+  if (page.withHidden !== true) ids = ids.where('topics.hidden', '=', 0).where('topics.visible_post_count', '>', 0)
+  if (page.unanswered === true) ids = ids.where('topics.answer_post_id', 'is', null)
+  const found = await inListingOrder(ids, page.byVotes === true).offset(page.offset).limit(page.limit).execute()
+  if (found.length === 0) return []
+  return inListingOrder(listedTopics(db, page.withHidden).where('topics.id', 'in', found.map(row => row.id)), page.byVotes === true).execute()
+}
+
+/** Announcements and pinned topics first; a proposals forum sorted by votes puts the most wanted next; then the latest activity. */
+function inListingOrder<Q extends SelectQueryBuilder<Database, 'topics', any>> (query: Q, byVotes: boolean): Q {
+  let ordered = query.orderBy('topics.announced', 'desc').orderBy('topics.pinned', 'desc')
+  if (byVotes) ordered = ordered.orderBy('topics.vote_count', 'desc')
+  return ordered.orderBy('topics.last_post_at', 'desc').orderBy('topics.id', 'desc') as Q
 }
 
 /** A forum's topics as its moderators page through them: hidden ones included. */
