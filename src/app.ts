@@ -71,6 +71,12 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   app.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close')
   })
+  // An answer whose headers went out just before closing began still said keep-alive. Node closes
+  // idle connections once, when close() starts; that answer's connection turns idle only once it is
+  // sent, and close() would then wait for the client to hang up (up to the 72 s keep-alive timeout).
+  app.addHook('onResponse', async () => {
+    if (closing) app.server.closeIdleConnections()
+  })
 
   await app.register(database)
   // Work outside request → response: rendering posts off the event loop, the outbox, notifications, mail in.

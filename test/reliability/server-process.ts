@@ -41,8 +41,13 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
 }
 
-/** Starts `src/server.ts` as its own process and resolves once it listens. */
-export async function startServer (dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+export interface SpawnedServer extends Omit<ServerProcess, 'baseUrl'> {
+  /** The base URL once the server listens; rejects when it exits first or has not started in 30 s. */
+  listening: Promise<string>
+}
+
+/** Starts `src/server.ts` as its own process without waiting for it, for a signal at any moment of its start. */
+export function spawnServer (dataDir: string, env: Record<string, string> = {}): SpawnedServer {
   const child = spawn(process.execPath, ['--import', 'tsx', projectPath('src', 'server.ts')], {
     cwd: projectPath(),
     env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', KRING_DEMO: '0', TRUST_PROXY: '1', LOG_LEVEL: 'info', ...env },
@@ -52,7 +57,7 @@ export async function startServer (dataDir: string, env: Record<string, string> 
   const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>(resolve => {
     child.on('exit', (code, signal) => resolve({ code, signal }))
   })
-  const baseUrl = await new Promise<string>((resolve, reject) => {
+  const listening = new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer): void => {
       output += chunk.toString()
       const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
@@ -63,7 +68,14 @@ export async function startServer (dataDir: string, env: Record<string, string> 
     exited.then(() => reject(new Error(`server exited before listening:\n${output}`)))
     setTimeout(() => reject(new Error(`server did not start in 30 s:\n${output}`)), 30_000).unref()
   })
-  return { child, baseUrl, output: () => output, exited }
+  listening.catch(() => {}) // a server stopped while starting never listens: that is for the caller to judge
+  return { child, output: () => output, exited, listening }
+}
+
+/** Starts `src/server.ts` as its own process and resolves once it listens. */
+export async function startServer (dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+  const { listening, ...server } = spawnServer(dataDir, env)
+  return { ...server, baseUrl: await listening }
 }
 
 function cookiesFrom (response: Response, jar: Map<string, string>): void {
