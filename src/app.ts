@@ -9,6 +9,7 @@ import security, { cspHeader } from './plugins/security.js'
 import session from './plugins/session.js'
 import views from './plugins/views.js'
 import errors from './plugins/errors.js'
+import pageCache from './plugins/page-cache.js'
 import render from './render/index.js'
 import mail from './mail/index.js'
 import notifier from './notifications/index.js'
@@ -89,6 +90,8 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   await app.register(session)
   await app.register(views)
   await app.register(errors)
+  // A guest's page is kept for the next guest until a write may change it (plugins/page-cache.ts).
+  await app.register(pageCache)
   await app.register(staticFiles, { root: projectPath('static'), prefix: '/static/', maxAge: '1d' })
 
   await app.register(forumRoutes)

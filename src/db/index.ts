@@ -12,7 +12,15 @@ export interface OpenDatabase {
   db: DB
   /** The raw handle, for what Kysely does not do: online backup, checkpoints, pragmas. */
   sqlite: SQLite.Database
+  /** Counts the writes that may change what a guest sees (see plugins/page-cache.ts). */
+  writes: { count: number }
 }
+
+/**
+ * Writes no guest ever sees: a member's session, reading marks, notifications, drafts, mail
+ * waiting to go. Every other write may change a public page. Transaction control is no write.
+ */
+const UNSEEN_BY_GUESTS = /^\s*(?:(?:insert\s+(?:or\s+\w+\s+)?into|replace\s+into|update|delete\s+from)\s+"?(?:sessions|topic_reads|notifications|drafts|login_failures|outbox|inbound_mails|email_tokens|watches|user_mutes)\b|begin|commit|rollback|savepoint|release|pragma)/i
 
 /** 3.51.3 fixes a WAL-reset bug that can corrupt a database under concurrent checkpoints. */
 export const MINIMUM_SQLITE_VERSION = '3.51.3'
@@ -31,8 +39,9 @@ export function isSqliteVersionAtLeast (actual: string, minimum: string): boolea
  * same few hundred SQL texts come back thousands of times a second. This keeps the most
  * recently used prepared statements (a statement still being read from gets a fresh one).
  */
-function withStatementCache (sqlite: SQLite.Database, size = 500): { close: () => void, prepare: (sql: string) => SQLite.Statement } {
+function withStatementCache (sqlite: SQLite.Database, writes: { count: number }, size = 500): { close: () => void, prepare: (sql: string) => SQLite.Statement } {
   const cache = new Map<string, SQLite.Statement>()
+  const seen = new Map<string, boolean>()
   return {
     close: () => sqlite.close(),
     prepare: (sql: string) => {
@@ -44,6 +53,15 @@ function withStatementCache (sqlite: SQLite.Database, size = 500): { close: () =
         cache.delete(sql)
       }
       cache.set(sql, statement)
+      // Kysely prepares each query right before running it, so this counts every write about to be made
+      // (a write with RETURNING is a "reader" to SQLite, so the text decides).
+      let visible = seen.get(sql)
+      if (visible === undefined) {
+        visible = (!statement.reader || /^\s*(?:insert|update|delete|replace)\b/i.test(sql)) && !UNSEEN_BY_GUESTS.test(sql)
+        if (seen.size >= size) seen.delete(seen.keys().next().value!)
+        seen.set(sql, visible)
+      }
+      if (visible) writes.count++
       return statement
     }
   }
@@ -66,6 +84,7 @@ export function openDatabase (file: string, options: { synchronous?: 'FULL' | 'N
   sqlite.function('kring_index_text', { deterministic: true }, (text: unknown) => indexText(typeof text === 'string' ? text : '', locale))
   // One connection: Kysely's SQLite driver serialises every query and transaction on it,
   // so there is exactly one writer.
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
-  return { db, sqlite }
+  const writes = { count: 0 }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, writes) }) })
+  return { db, sqlite, writes }
 }

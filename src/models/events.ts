@@ -114,7 +114,8 @@ export interface ListedEvent extends StoredEvent { slug: string, title: string, 
  * not ended. The caller orders them by their next date.
  */
 export async function listEventsNotOver (db: DB, readerId: number | null | 'all', now = Date.now(), limit = 500): Promise<ListedEvent[]> {
-  let query = db.selectFrom('events').innerJoin('topics', 'topics.id', 'events.topic_id')
+  // CROSS JOIN keeps events as the outer loop in SQLite: there are few of them, and many topics.
+  let query = db.selectFrom('events').crossJoin('topics').whereRef('topics.id', '=', 'events.topic_id')
     .selectAll('events').select(['topics.slug', 'topics.title', 'topics.forum_id'])
     .where('topics.hidden', '=', 0).where('topics.queued', '=', 0).where('topics.visible_post_count', '>', 0)
     .where(eb => eb.or([eb('events.repeat', 'is not', null), eb('events.ends_at', '>=', now)]))

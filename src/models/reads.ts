@@ -3,8 +3,10 @@ import type { DB } from '../db/index.js'
 
 /** One small write per page view: the member has seen the topic up to `position` (never moves back). */
 export async function markTopicRead (db: DB, userId: number, topicId: number, position: number): Promise<void> {
+  // Reading a page again changes nothing, and writes nothing (no commit to wait for on every view).
   await db.insertInto('topic_reads').values({ user_id: userId, topic_id: topicId, last_position: position })
-    .onConflict(oc => oc.columns(['user_id', 'topic_id']).doUpdateSet({ last_position: sql`max(last_position, excluded.last_position)` }))
+    .onConflict(oc => oc.columns(['user_id', 'topic_id']).doUpdateSet({ last_position: sql`excluded.last_position` })
+      .where('topic_reads.last_position', '<', position))
     .execute()
 }
 
@@ -19,14 +21,18 @@ export async function markForumRead (db: DB, userId: number, forumId: number): P
  * Unread posts per topic for a member: visible posts past their mark. A topic they never
  * opened counts as unread only when it was active after they joined.
  */
+/** Unread posts are counted up to this many (shown as "99+"): a list of topics costs the same whatever their length. */
+export const UNREAD_COUNTED = 100
+
 export async function unreadCounts (db: DB, user: { id: number, created_at: number }, topicIds: number[]): Promise<Map<number, number>> {
   if (topicIds.length === 0) return new Map()
   const rows = await db.selectFrom('topics')
     .leftJoin('topic_reads as r', join => join.onRef('r.topic_id', '=', 'topics.id').on('r.user_id', '=', user.id))
-    .select(eb => ['topics.id', eb.selectFrom('posts').select(eb2 => eb2.fn.countAll<number>().as('n'))
+    .select(eb => ['topics.id', eb.selectFrom(eb1 => eb1.selectFrom('posts').select('posts.id')
       .whereRef('posts.topic_id', '=', 'topics.id').where('posts.visible_position', 'is not', null)
       .where(eb2 => eb2('posts.position', '>', eb2.fn.coalesce('r.last_position', sql<number>`0`)))
-      .where(eb2 => eb2.or([eb2('r.last_position', 'is not', null), eb2('posts.created_at', '>', user.created_at)])).as('unread')])
+      .where(eb2 => eb2.or([eb2('r.last_position', 'is not', null), eb2('posts.created_at', '>', user.created_at)]))
+      .limit(UNREAD_COUNTED).as('counted')).select(eb2 => eb2.fn.countAll<number>().as('n')).as('unread')])
     .where('topics.id', 'in', topicIds).execute()
   return new Map(rows.map(row => [row.id, Number(row.unread ?? 0)]).filter(([, n]) => n > 0) as Array<[number, number]>)
 }

@@ -10,13 +10,15 @@ declare module 'fastify' {
   interface FastifyInstance {
     db: DB
     sqlite: SQLite.Database
+    /** Writes that may change what a guest sees, so far (see plugins/page-cache.ts). */
+    writes: { count: number }
     settings: Settings
   }
 }
 
 /** Opens and migrates the SQLite database and (re)builds the search index when it is not current; closes it, after a WAL checkpoint, when the app closes. */
 export default fp(async app => {
-  const { db, sqlite } = openDatabase(databaseFile(app.config), { synchronous: app.config.synchronous, locale: app.config.locale })
+  const { db, sqlite, writes } = openDatabase(databaseFile(app.config), { synchronous: app.config.synchronous, locale: app.config.locale })
   try {
     await migrateToLatest(db)
     if (!searchIndexIsCurrent(sqlite, app.config.locale)) {
@@ -32,6 +34,7 @@ export default fp(async app => {
   }
   app.decorate('db', db)
   app.decorate('sqlite', sqlite)
+  app.decorate('writes', writes)
   app.decorate('settings', await loadSettings(db))
   app.addHook('onClose', async () => {
     if (sqlite.open) sqlite.pragma('wal_checkpoint(TRUNCATE)')

@@ -113,7 +113,9 @@ export default fp(async app => {
     root,
     layout: 'layouts/main.hbs',
     viewExt: 'hbs',
-    options: { partials: partialsIn('partials') },
+    // preventIndent: a partial on an indented line would otherwise indent every line it outputs,
+    // the text in a <textarea> (what a member typed) and a post's <pre> blocks included.
+    options: { partials: partialsIn('partials'), compileOptions: { preventIndent: true } },
     production: process.env.NODE_ENV !== 'development',
     defaultContext: { lang: app.config.locale, siteName: 'Kring' }
   })

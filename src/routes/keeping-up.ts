@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ensure, notFound } from '../plugins/errors.js'
 import type { Viewer } from '../permissions.js'
 import { countListedTopics, listLatestTopics, listUnreadTopics, type TopicListItem } from '../models/topics.js'
-import { firstUnreadPost, markForumRead, unreadCounts } from '../models/reads.js'
+import { firstUnreadPost, markForumRead, unreadCounts, UNREAD_COUNTED } from '../models/reads.js'
 import { findReadableForum } from '../models/readable.js'
 import { findPostById } from '../models/posts.js'
 import { pageLinks, paginate, parsePageParam } from '../lib/pagination.js'
@@ -14,9 +14,9 @@ const PER_PAGE = 20
 const loginFirst = { ok: false, reason: 'refusal.login', needsLogin: true } as const
 
 /** Topics as lists show them to this viewer: with how many posts they have not seen (members only). */
-export async function withUnread (db: DB, viewer: Viewer, topics: TopicListItem[]): Promise<Array<TopicListItem & { unread: number }>> {
+export async function withUnread (db: DB, viewer: Viewer, topics: TopicListItem[]): Promise<Array<TopicListItem & { unread: number, unreadMany: boolean }>> {
   const counts = viewer === null ? new Map<number, number>() : await unreadCounts(db, viewer, topics.map(topic => topic.id))
-  return topics.map(topic => ({ ...topic, unread: counts.get(topic.id) ?? 0 }))
+  return topics.map(topic => ({ ...topic, unread: counts.get(topic.id) ?? 0, unreadMany: (counts.get(topic.id) ?? 0) >= UNREAD_COUNTED }))
 }
 
 /** `/latest`, `/unread`, the first unread post of a topic, and marking a forum read. */

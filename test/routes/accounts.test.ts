@@ -48,7 +48,7 @@ t.test('registering signs the new member in, as a lid', async t => {
   t.equal(user.role, 'lid', 'an extra role field is ignored')
   t.equal(user.email, 'Nieuw@Example.org')
   t.not(user.password_hash, NEW.password)
-  t.match(accountNav((await visitor.get('/')).body), /^Nieuwste Groepen Leden Ongelezen Meldingen 0 nieuwkomer Mijn account Uitloggen$/, 'the header shows the member')
+  t.match(accountNav((await visitor.get('/')).body), /^Nieuwste Groepen Bijeenkomsten Leden Ongelezen Meldingen 0 nieuwkomer Mijn account Uitloggen$/, 'the header shows the member')
   const profile = await visitor.get('/user/nieuwkomer')
   t.equal(profile.statusCode, 200)
   t.equal(textOfClass(profile.body, 'profile-role'), 'Lid')
@@ -126,7 +126,7 @@ t.test('logging in by username or e-mail, in any case', async t => {
     const res = await visitor.submit('/login', '/login', { login, password: PASSWORD })
     t.equal(res.statusCode, 303, `"${login}"`)
     t.equal(res.headers.location, '/')
-    t.equal(accountNav((await visitor.get('/')).body), 'Nieuwste Groepen Leden Ongelezen Meldingen 0 jan Mijn account Uitloggen')
+    t.equal(accountNav((await visitor.get('/')).body), 'Nieuwste Groepen Bijeenkomsten Leden Ongelezen Meldingen 0 jan Mijn account Uitloggen')
   }
 })
 
@@ -192,7 +192,7 @@ t.test('logging out ends the session', async t => {
   const refused = await visitor.postRaw('/logout', {})
   t.equal(refused.statusCode, 403, 'no token: refused')
   t.equal(await countRows(app, 'sessions'), 1, 'the session stays')
-  t.equal(accountNav((await visitor.get('/')).body), 'Nieuwste Groepen Leden Ongelezen Meldingen 0 jan Mijn account Uitloggen', 'and still works')
+  t.equal(accountNav((await visitor.get('/')).body), 'Nieuwste Groepen Bijeenkomsten Leden Ongelezen Meldingen 0 jan Mijn account Uitloggen', 'and still works')
 
   const res = await visitor.postRaw('/logout', { _csrf: token })
   t.equal(res.statusCode, 303)
@@ -201,7 +201,7 @@ t.test('logging out ends the session', async t => {
   t.notOk(visitor.cookies.has('kring_session'), 'the cookie is cleared')
   const replay = new Visitor(app)
   replay.cookies.set('kring_session', cookie)
-  t.equal(accountNav((await replay.get('/')).body), 'Nieuwste Groepen Inloggen Registreren', 'the old cookie no longer signs in')
+  t.equal(accountNav((await replay.get('/')).body), 'Nieuwste Groepen Bijeenkomsten Inloggen Registreren', 'the old cookie no longer signs in')
 })
 
 const forged: Record<string, (app: FastifyInstance, visitor: Visitor, form: string) => Promise<Record<string, string>>> = {

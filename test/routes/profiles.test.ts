@@ -57,6 +57,8 @@ t.test('a member fills in a profile with a picture: stored small, as WebP, witho
   t.match(profile.body, 'HR-adviseur')
   t.match(profile.body, 'href="https://example.org/marieke" rel="nofollow ugc noopener"')
   t.notMatch((await new Visitor(app).get('/user/marieke')).body, 'HR-adviseur', 'profiles are for members')
+  // As the beheerder's form does: the setting stored (a write guests see), then in force.
+  await app.db.insertInto('settings').values({ key: 'profiles_public', value: '1' }).execute()
   app.settings.profiles_public = 1
   t.match((await new Visitor(app).get('/user/marieke')).body, 'HR-adviseur', 'unless the beheerder makes them public')
   t.equal((await new Visitor(app).get(`/avatars/${stored.avatar}`)).statusCode, 200)

@@ -1,0 +1,56 @@
+import fp from 'fastify-plugin'
+import type { OutgoingHttpHeaders } from 'node:http'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set while a guest's page may be kept for the next guest: the key and the writes counted when it began. */
+    guestPage: { key: string, writes: number } | null
+  }
+}
+
+interface Entry { writes: number, at: number, headers: OutgoingHttpHeaders, body: string }
+
+/** How long a kept page is served: relative dates ("5 minuten geleden") stay this close to right. */
+export const GUEST_PAGE_TTL_MS = 20_000
+const MAX_PAGES = 500
+const MAX_URL = 400
+const MAX_BYTES = 512 * 1024
+
+/**
+ * Guests all see the same pages, so a page rendered for one guest is served to the next
+ * (as Discourse's anonymous cache does), until a write that may change a public page (see
+ * db/index.ts) or GUEST_PAGE_TTL_MS. A guest here is a GET without any cookie: a member, or
+ * anyone holding a flash message or a form token, is always answered afresh, and only pages
+ * that set no cookie are kept. Private forums never reach a guest, so they are never kept.
+ */
+export default fp(async app => {
+  const pages = new Map<string, Entry>()
+  app.decorateRequest('guestPage', null)
+
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.method !== 'GET' || (request.headers.cookie ?? '') !== '' || request.url.length > MAX_URL || request.url.startsWith('/static/')) return done()
+    const entry = pages.get(request.url)
+    if (entry !== undefined && entry.writes === app.writes.count && Date.now() - entry.at < GUEST_PAGE_TTL_MS) {
+      // Straight to the socket: the headers and bytes the first guest got.
+      reply.hijack()
+      reply.raw.writeHead(200, entry.headers)
+      reply.raw.end(entry.body)
+      return
+    }
+    request.guestPage = { key: request.url, writes: app.writes.count }
+    done()
+  })
+
+  app.addHook('onSend', (request, reply, payload, done) => {
+    const guest = request.guestPage
+    if (guest !== null && reply.statusCode === 200 && typeof payload === 'string' && payload.length <= MAX_BYTES && !reply.hasHeader('set-cookie') &&
+      // A write while the page was made may be half in it: keep it only if none came.
+      guest.writes === app.writes.count) {
+      const headers = { ...reply.getHeaders(), 'content-length': Buffer.byteLength(payload) } as OutgoingHttpHeaders
+      pages.delete(guest.key)
+      if (pages.size >= MAX_PAGES) pages.delete(pages.keys().next().value!)
+      pages.set(guest.key, { writes: guest.writes, at: Date.now(), headers, body: payload })
+    }
+    done(null, payload)
+  })
+}, { name: 'page-cache', dependencies: ['database'] })

@@ -1,0 +1,65 @@
+import t from 'tap'
+import { buildTestApp, loggedIn, Visitor } from '../helper.js'
+import { makeForum, makeMember, makeTopic } from '../factories.js'
+import { GUEST_PAGE_TTL_MS } from '../../src/plugins/page-cache.js'
+
+// Guests' pages are kept for the next guest; never for a member, never past a write that may change them.
+
+t.test('a guest\'s page is served to the next guest until a write changes it, and never to a member', async t => {
+  const app = await buildTestApp(t)
+  const forum = await makeForum(app)
+  const jan = await makeMember(app, 'jan')
+  await makeMember(app, 'mod', 'moderator')
+  const { topic, ids } = await makeTopic(app, { forumId: forum.id, author: jan, replies: 1 })
+  const url = `/topic/${topic.slug}`
+  const first = await new Visitor(app).get(url)
+  t.equal(first.statusCode, 200)
+  // Behind Kring's back (the raw handle counts no write): a guest still gets the kept page.
+  app.sqlite.prepare('update topics set title = ? where id = ?').run('Stiekem veranderd', topic.id)
+  const kept = await new Visitor(app).get(url)
+  t.equal(kept.body, first.body, 'the next guest gets the kept page')
+  t.equal(kept.headers['content-security-policy'], first.headers['content-security-policy'], 'with the same headers')
+  t.equal(kept.headers['content-type'], 'text/html; charset=utf-8')
+  app.sqlite.prepare('update topics set title = ? where id = ?').run('Een vraag over verlof', topic.id)
+
+  const jv = await loggedIn(app, 'jan')
+  const member = await jv.get(url)
+  t.not(member.body, first.body, 'a member gets their own page')
+  t.match(member.body, 'action="/logout"')
+  t.equal((await jv.submit(url, `/topic/${topic.slug}/reply`, { body: 'Een nieuwe reactie van jan' })).statusCode, 303)
+  t.match((await new Visitor(app).get(url)).body, 'Een nieuwe reactie van jan', 'a reply shows to the next guest at once')
+
+  const mod = await loggedIn(app, 'mod')
+  t.equal((await mod.submit(url, `/post/${ids[1]}/moderate`, { action: 'hide', reason: 'weg' })).statusCode, 303)
+  t.notMatch((await new Visitor(app).get(url)).body, 'Reactie 1', 'a hidden post is gone for the next guest at once')
+
+  // Reading is no write that guests see: a member's reading mark keeps the guests' page.
+  const before = await new Visitor(app).get(url)
+  app.sqlite.prepare('update topics set title = ? where id = ?').run('Stiekem veranderd', topic.id)
+  await jv.get(url)
+  t.equal((await new Visitor(app).get(url)).body, before.body, 'a member reading the topic leaves the kept page')
+
+  // A kept page lasts a short while, so relative dates stay close to right.
+  const realNow = Date.now
+  Date.now = () => realNow() + GUEST_PAGE_TTL_MS + 1
+  t.teardown(() => { Date.now = realNow })
+  t.match((await new Visitor(app).get(url)).body, 'Stiekem veranderd', 'and not longer than GUEST_PAGE_TTL_MS')
+  Date.now = realNow
+})
+
+t.test('pages that set a cookie, visitors with one, and private forums are never kept', async t => {
+  const app = await buildTestApp(t)
+  const closed = await makeForum(app, 'Besloten')
+  await app.db.updateTable('forums').set({ private: 1 }).where('id', '=', closed.id).execute()
+  const jan = await makeMember(app, 'jan', 'beheerder')
+  const { topic } = await makeTopic(app, { forumId: closed.id, author: jan, title: 'Geheim overleg' })
+  const login1 = await new Visitor(app).get('/login')
+  const login2 = await new Visitor(app).get('/login')
+  t.ok(login2.headers['set-cookie'], 'a form page gives every guest a token cookie of their own')
+  t.not(login1.body, login2.body, 'and a token of their own')
+  const jv = await loggedIn(app, 'jan')
+  t.equal((await jv.get(`/topic/${topic.slug}`)).statusCode, 200, 'the beheerder reads it')
+  t.equal((await new Visitor(app).get(`/topic/${topic.slug}`)).statusCode, 404, 'a guest after them does not')
+  const withCookie = await app.inject({ method: 'GET', url: '/', headers: { cookie: 'iets=anders' } })
+  t.equal(withCookie.statusCode, 200)
+})
