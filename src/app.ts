@@ -1,4 +1,4 @@
-import fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
+import fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify'
 import formbody from '@fastify/formbody'
 import staticFiles from '@fastify/static'
 import type { Config } from './config.js'
@@ -46,7 +46,13 @@ export const BODY_LIMIT = 1024 * 1024
 /** Builds the whole forum; starting it to listen is server.ts's job. */
 export async function buildApp (config: Config): Promise<FastifyInstance> {
   const app = fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    // JSON lines for a log collector; readable lines when a person runs it in a terminal.
+    logger: config.logLevel === 'silent' ? false : {
+      level: config.logLevel,
+      ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } } : {})
+    },
+    // One line per answer (below), not fastify's two with the whole request and reply.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     trustProxy: config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
@@ -77,6 +83,11 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   // sent, and close() would then wait for the client to hang up (up to the 72 s keep-alive timeout).
   app.addHook('onResponse', async () => {
     if (closing) app.server.closeIdleConnections()
+  })
+
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'answered')
+    done()
   })
 
   await app.register(database)
