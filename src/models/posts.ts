@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { DB } from '../db/index.js'
 import type { Post, Role } from '../db/schema.js'
 import { mentionCandidates, renderPost } from '../lib/markdown.js'
@@ -70,7 +71,8 @@ export async function listQueuedPostsByAuthor (db: DB, topicId: number, authorId
     .selectAll('posts')
     .select(AUTHOR_COLUMNS)
     .select(eb => eb.val<string | null>(null).as('hidden_by_name'))
-    .where('posts.topic_id', '=', topicId)
+    // "+": not through the topic's index (every post of a long topic), but the queued posts' own (migration 0018).
+    .where(sql<number>`+posts.topic_id`, '=', topicId)
     .where('posts.author_id', '=', authorId)
     .where('posts.queued', '=', 1)
     .where('posts.hidden', '=', 0)

@@ -1,13 +1,12 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
-import { chromium } from 'playwright-core'
 import { buildTestApp } from '../helper.js'
+import { serveToBrowser } from './browser.js'
 import { makeForum, makeMember, makeTopic, PASSWORD } from '../factories.js'
 import { projectPath } from '../../src/lib/paths.js'
 
 // A bijdrager logs in, replies with a PDF and an image through the real form in Debian's
 // Chromium, sees them under the post and opens them: the PDF as a download, the image inline.
-const CHROMIUM = '/usr/bin/chromium'
 t.setTimeout(120_000)
 
 t.test('uploading through the real form in a browser, and opening the files', async t => {
@@ -15,16 +14,8 @@ t.test('uploading through the real form in a browser, and opening the files', as
   const forum = await makeForum(app, 'Beleid')
   const author = await makeMember(app, 'marieke', 'bijdrager')
   const { topic } = await makeTopic(app, { forumId: forum.id, author, title: 'Nieuwe cao' })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  const origin = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
-
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update']
-  })
-  t.teardown(() => browser.close())
-  const context = await browser.newContext({ acceptDownloads: true })
+  const { origin, browser } = await serveToBrowser(t, app)
+const context = await browser.newContext({ acceptDownloads: true })
   const page = await context.newPage()
   await page.goto(`${origin}/login`)
   await page.fill('#login', 'marieke')

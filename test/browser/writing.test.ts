@@ -1,11 +1,11 @@
 import t from 'tap'
-import { chromium, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { buildTestApp } from '../helper.js'
+import { serveToBrowser } from './browser.js'
 import { makeForum, makeMember, makeTopic, PASSWORD } from '../factories.js'
 
 // The post forms in Debian's Chromium, with static/js/writing.js running: a selected passage
 // quoted into the reply, "Voorbeeld", and a draft that survives a reload and a closed tab.
-const CHROMIUM = '/usr/bin/chromium'
 t.setTimeout(120_000)
 
 t.test('selection quote, preview and draft restore in a real browser', async t => {
@@ -16,16 +16,8 @@ t.test('selection quote, preview and draft restore in a real browser', async t =
   const { topic, ids } = await makeTopic(app, { forumId: forum.id, author: jan, title: 'Proeftijd' })
   await app.db.updateTable('posts').set({ body_html: '<p>Een proeftijd mag hoogstens twee maanden duren. Daarna is het een vast contract.</p>' })
     .where('id', '=', ids[0]).execute()
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  const origin = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
-
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update']
-  })
-  t.teardown(() => browser.close())
-  const context = await browser.newContext()
+  const { origin, browser } = await serveToBrowser(t, app)
+const context = await browser.newContext()
   const page = await context.newPage()
   const errors: string[] = []
   page.on('pageerror', error => errors.push(error.message))
