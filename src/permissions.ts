@@ -97,30 +97,20 @@ export function can (viewer: Viewer, action: Action): Decision {
       if (action.topic.locked && !moderatesForum(viewer, action.topic.forum_id)) return refuse('refusal.locked')
       return allowed
     case 'post.edit': {
-      if (action.post.deleted_at !== null) return refuse('refusal.deleted')
-      if (moderatesForum(viewer, action.topic.forum_id)) return allowed
-      if (action.post.author_id !== viewer.id) return refuse('refusal.not_yours')
-      // A closed or announced topic is its moderators' to change, its author's words included.
-      if (action.topic.locked) return refuse('refusal.locked_edit')
-      if (action.topic.announced) return refuse('refusal.announced_edit')
+      const own = ownPostDecision(viewer, action)
+      if (own !== null) return own
       if (hasRole(viewer, 'bijdrager')) return allowed
-      const windowMs = action.settings.edit_window_minutes * 60_000
-      if ((action.now ?? Date.now()) - action.post.created_at > windowMs) return refuse('refusal.edit_window')
-      return allowed
+      return withinEditWindow(action) ? allowed : refuse('refusal.edit_window')
     }
     case 'post.report':
       if (action.post.author_id === viewer.id) return refuse('refusal.report_own')
       if (action.post.deleted_at !== null) return refuse('refusal.deleted')
       return allowed
     case 'post.delete': {
-      if (action.post.deleted_at !== null) return refuse('refusal.deleted')
-      if (moderatesForum(viewer, action.topic.forum_id)) return allowed
-      if (action.post.author_id !== viewer.id) return refuse('refusal.not_yours')
-      if (action.topic.locked) return refuse('refusal.locked_edit')
-      if (action.topic.announced) return refuse('refusal.announced_edit')
+      const own = ownPostDecision(viewer, action)
+      if (own !== null) return own
       if (action.post.position === 1 && action.topic.post_count > 1) return refuse('refusal.topic_has_replies')
-      const windowMs = action.settings.edit_window_minutes * 60_000
-      return (action.now ?? Date.now()) - action.post.created_at > windowMs ? refuse('refusal.delete_window') : allowed
+      return withinEditWindow(action) ? allowed : refuse('refusal.delete_window')
     }
     case 'post.like':
       if (action.post.author_id === viewer.id) return refuse('refusal.like_own')
@@ -162,6 +152,27 @@ export function can (viewer: Viewer, action: Action): Decision {
     case 'group.manage':
       return action.isManager || hasRole(viewer, 'beheerder') ? allowed : refuse('refusal.group_managers_only')
   }
+}
+
+type PostChange = { post: Post, topic: Pick<Topic, 'forum_id' | 'locked' | 'announced'>, settings: Settings, now?: number }
+
+/**
+ * What editing and deleting share: a deleted post is nobody's to change, a moderator may
+ * change any other, an author only their own, and a closed or announced topic is its
+ * moderators' to change, its author's words included. Null: the author's own, to be judged further.
+ */
+function ownPostDecision (viewer: Member, action: PostChange): Decision | null {
+  if (action.post.deleted_at !== null) return refuse('refusal.deleted')
+  if (moderatesForum(viewer, action.topic.forum_id)) return allowed
+  if (action.post.author_id !== viewer.id) return refuse('refusal.not_yours')
+  if (action.topic.locked) return refuse('refusal.locked_edit')
+  if (action.topic.announced) return refuse('refusal.announced_edit')
+  return null
+}
+
+/** The edit window (a setting) is measured from when the post was written. */
+function withinEditWindow (action: PostChange): boolean {
+  return (action.now ?? Date.now()) - action.post.created_at <= action.settings.edit_window_minutes * 60_000
 }
 
 /** Links in posts by trusted members drop `nofollow`. */

@@ -6,24 +6,35 @@ import type { Upload } from './uploads.js'
 /** At most this many files go with one post. */
 export const MAX_FILES = 5
 
-/** What may be attached, by the type its content shows (never by its name): documents and images. */
-const ALLOWED: Record<string, { mime: string, image?: true }> = {
-  pdf: { mime: 'application/pdf' },
-  docx: { mime: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' },
-  xlsx: { mime: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
-  pptx: { mime: 'application/vnd.openxmlformats-officedocument.presentationml.presentation' },
-  odt: { mime: 'application/vnd.oasis.opendocument.text' },
-  ods: { mime: 'application/vnd.oasis.opendocument.spreadsheet' },
-  odp: { mime: 'application/vnd.oasis.opendocument.presentation' },
-  doc: { mime: 'application/msword' },
-  xls: { mime: 'application/vnd.ms-excel' },
-  ppt: { mime: 'application/vnd.ms-powerpoint' },
-  txt: { mime: 'text/plain; charset=utf-8' },
-  csv: { mime: 'text/csv; charset=utf-8' },
-  png: { mime: 'image/png', image: true },
-  jpg: { mime: 'image/jpeg', image: true },
-  webp: { mime: 'image/webp', image: true },
-  gif: { mime: 'image/gif', image: true }
+/**
+ * What may be attached, by the type its content shows (never by its name): documents and
+ * images, each with the kind a page names it by (the locale key upload.kind.KIND).
+ */
+const ALLOWED: Record<string, { mime: string, kind: string }> = {
+  pdf: { mime: 'application/pdf', kind: 'pdf' },
+  docx: { mime: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', kind: 'word' },
+  xlsx: { mime: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', kind: 'excel' },
+  pptx: { mime: 'application/vnd.openxmlformats-officedocument.presentationml.presentation', kind: 'powerpoint' },
+  odt: { mime: 'application/vnd.oasis.opendocument.text', kind: 'opendocument' },
+  ods: { mime: 'application/vnd.oasis.opendocument.spreadsheet', kind: 'opendocument' },
+  odp: { mime: 'application/vnd.oasis.opendocument.presentation', kind: 'opendocument' },
+  doc: { mime: 'application/msword', kind: 'word' },
+  xls: { mime: 'application/vnd.ms-excel', kind: 'excel' },
+  ppt: { mime: 'application/vnd.ms-powerpoint', kind: 'powerpoint' },
+  txt: { mime: 'text/plain; charset=utf-8', kind: 'text' },
+  csv: { mime: 'text/csv; charset=utf-8', kind: 'csv' },
+  png: { mime: 'image/png', kind: 'image' },
+  jpg: { mime: 'image/jpeg', kind: 'image' },
+  webp: { mime: 'image/webp', kind: 'image' },
+  gif: { mime: 'image/gif', kind: 'image' }
+}
+
+const baseType = (mime: string): string => mime.split(';')[0]
+const KIND_OF_TYPE = new Map(Object.values(ALLOWED).map(({ mime, kind }) => [baseType(mime), kind]))
+
+/** The kind of a stored file's type ("word", "image"…), for its name on a page; "file" for any other. */
+export function fileKind (mime: string): string {
+  return KIND_OF_TYPE.get(baseType(mime)) ?? (mime.startsWith('image/') ? 'image' : 'file')
 }
 
 export interface JudgedFile { ext: string, mime: string, image: boolean, name: string, data: Buffer }
@@ -76,7 +87,7 @@ export async function judgeFile (upload: Upload, maxBytes: number): Promise<Judg
   else ext = detected.ext in ALLOWED ? detected.ext : undefined
   if (ext === undefined) throw new DocumentError('upload.type')
   const allowed = ALLOWED[ext]
-  return { ext, mime: allowed.mime, image: allowed.image === true, name: cleanFileName(upload.filename, ext), data: upload.data }
+  return { ext, mime: allowed.mime, image: allowed.kind === 'image', name: cleanFileName(upload.filename, ext), data: upload.data }
 }
 
 export interface StoredFile { storedName: string, thumbName: string | null, name: string, mime: string, size: number }

@@ -102,13 +102,19 @@ export async function listAnnouncementsElsewhere (db: DB, readerId: number | nul
     .execute()
 }
 
-export async function findTopicBySlug (db: DB, slug: string): Promise<TopicWithForum | undefined> {
+function topicsWithForum (db: DB) {
   return db.selectFrom('topics')
     .innerJoin('forums', 'forums.id', 'topics.forum_id')
     .selectAll('topics')
     .select(['forums.slug as forum_slug', 'forums.name as forum_name', 'forums.parent_id as forum_parent_id', 'forums.private as forum_private', 'forums.kind as forum_kind'])
-    .where('topics.slug', '=', slug)
-    .executeTakeFirst()
+}
+
+export async function findTopicBySlug (db: DB, slug: string): Promise<TopicWithForum | undefined> {
+  return topicsWithForum(db).where('topics.slug', '=', slug).executeTakeFirst()
+}
+
+export async function findTopicById (db: DB, id: number): Promise<TopicWithForum | undefined> {
+  return topicsWithForum(db).where('topics.id', '=', id).executeTakeFirst()
 }
 
 /** The current slug of a topic that was renamed away from `oldSlug`. */

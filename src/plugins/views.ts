@@ -11,21 +11,7 @@ import { countModerationWork } from '../models/moderation.js'
 import { countUnreadNotifications } from '../models/notifications.js'
 import { INDEFINITELY, type User } from '../db/schema.js'
 import { initials } from '../lib/avatars.js'
-
-const FILE_KINDS: Record<string, string> = {
-  'application/pdf': 'pdf',
-  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'word',
-  'application/msword': 'word',
-  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'excel',
-  'application/vnd.ms-excel': 'excel',
-  'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'powerpoint',
-  'application/vnd.ms-powerpoint': 'powerpoint',
-  'application/vnd.oasis.opendocument.text': 'opendocument',
-  'application/vnd.oasis.opendocument.spreadsheet': 'opendocument',
-  'application/vnd.oasis.opendocument.presentation': 'opendocument',
-  'text/plain': 'text',
-  'text/csv': 'csv'
-}
+import { fileKind } from '../lib/documents.js'
 import { translator, type Translator, type Vars } from '../lib/i18n.js'
 
 declare module 'fastify' {
@@ -91,7 +77,7 @@ function helpersFor (fallback: Translator): Record<string, Handlebars.HelperDele
       return bytes >= 1024 * 1024 ? `${i18n.number(Math.round(bytes / 104857.6) / 10)} MB` : `${i18n.number(Math.max(1, Math.round(bytes / 1024)))} kB`
     },
     /** A file's kind in words: "PDF", "Word", "afbeelding". */
-    filetype: (mime: string, options: Handlebars.HelperOptions) => of(options).t(`upload.kind.${FILE_KINDS[mime.split(';')[0]] ?? (mime.startsWith('image/') ? 'image' : 'file')}`),
+    filetype: (mime: string, options: Handlebars.HelperOptions) => of(options).t(`upload.kind.${fileKind(mime)}`),
     initials: (name: string) => initials(String(name ?? ''))
   }
 }

@@ -2,17 +2,15 @@ import path from 'node:path'
 import { promises as fs } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import { notFound } from '../plugins/errors.js'
-import { hasRole, moderatesForum } from '../permissions.js'
+import { hasRole, type Viewer } from '../permissions.js'
 import { uploadsDirectory } from '../config.js'
 import { contentDisposition, DocumentError, judgeFile, MAX_FILES, removeFiles, storeFile, type StoredFile } from '../lib/documents.js'
 import { isUpload, MAX_UPLOAD_BYTES, type Upload } from '../lib/uploads.js'
 import { findUpload, listForumDocuments } from '../models/uploads.js'
-import { findPostById } from '../models/posts.js'
-import { findTopicBySlug } from '../models/topics.js'
 import { findReadableForum } from '../models/readable.js'
 import type { User } from '../db/schema.js'
 import { pageLinks, paginate, parsePageParam } from '../lib/pagination.js'
-import { canSeeTopic } from './topics.js'
+import { findVisiblePost } from './posts.js'
 import type { Refusal } from './posting.js'
 
 export const filesDirectory = (app: FastifyInstance): string => path.join(uploadsDirectory(app.config), 'files')
@@ -57,14 +55,11 @@ export async function discardFiles (app: FastifyInstance, files: Array<Pick<Stor
 export default async function attachmentRoutes (app: FastifyInstance): Promise<void> {
   const fileParams = { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' } }, required: ['id'] }
 
-  async function readableUpload (viewer: User | null, idText: string) {
+  /** A file is for those who may see its post (a hidden or waiting post's files are its moderators', and a waiting post's author's). */
+  async function readableUpload (viewer: Viewer, idText: string) {
     const upload = /^[1-9]\d{0,12}$/.test(idText) ? await findUpload(app.db, Number(idText)) : undefined
-    const post = upload === undefined ? undefined : await findPostById(app.db, upload.post_id)
-    const topic = post === undefined ? undefined : await findTopicBySlug(app.db, post.topic_slug)
-    if (!upload || !post || !topic || !await canSeeTopic(app.db, viewer, topic)) throw notFound()
-    // A hidden or waiting post's files are its moderators' (and a waiting post's author's).
-    const visible = post.visible_position !== null || moderatesForum(viewer, topic.forum_id) || (post.queued === 1 && post.hidden === 0 && viewer?.id === post.author_id)
-    if (!visible) throw notFound()
+    if (!upload) throw notFound()
+    await findVisiblePost(app, viewer, String(upload.post_id))
     return upload
   }
 

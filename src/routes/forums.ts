@@ -1,15 +1,15 @@
-import { findDraft, removeDraft, saveDraft } from '../models/drafts.js'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ensure, notFound } from '../plugins/errors.js'
-import { can, hasRole, isTrustedAuthor, moderatesForum } from '../permissions.js'
+import { can, hasRole, moderatesForum } from '../permissions.js'
 import { forumPath, listForumsFlat, listForumTree, type ForumSummary } from '../models/forums.js'
 import { countTopicsWithHidden, countUnansweredTopics, createTopic, listAnnouncementsElsewhere, listTopicsInForum } from '../models/topics.js'
 import { pageLinks, paginate, parsePageParam } from '../lib/pagination.js'
 import { checkBody, checkTitle, collectErrors, formSchema, slugParams } from '../lib/validation.js'
 import type { Forum } from '../db/schema.js'
-import { preparePost, refusalStatus, renderForm, writePost } from './posting.js'
+import { preparePost, previewPost, refusalStatus, writePost } from './posting.js'
 import { findWatchLevel, FORUM_LEVELS } from '../models/watches.js'
 import { findReadableForum } from '../models/readable.js'
+import { findDraft, removeDraft } from '../models/drafts.js'
 import { acceptFiles, withFiles } from '../lib/uploads.js'
 import { receiveFiles } from './attachments.js'
 import { topicPageUrl } from './topics.js'
@@ -104,8 +104,7 @@ export default async function forumRoutes (app: FastifyInstance): Promise<void> 
       if (errors || !event.ok) return newTopicPage(reply, forum, request.body, errors ?? undefined, 400)
       // "Voorbeeld": the post as it will show, the text kept, nothing stored.
       if (request.body.preview !== undefined) {
-        await saveDraft(app.db, viewer.id, `topic:${forum.id}`, { title, body })
-        const shown = await renderForm(app, body, { id: viewer.id, trusted: isTrustedAuthor(viewer) })
+        const shown = await previewPost(app, viewer, `topic:${forum.id}`, { title, body })
         if (!shown.ok) return newTopicPage(reply, forum, request.body, shown.errors, refusalStatus(reply, shown))
         return newTopicPage(reply, forum, request.body, undefined, 200, shown.bodyHtml, Date.now())
       }

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import { ensure, HttpError, notFound } from '../plugins/errors.js'
 import { can, moderatesForum, type Viewer } from '../permissions.js'
 import type { Locale } from '../config.js'
@@ -6,11 +6,11 @@ import { PROPOSAL_STATUSES, type ProposalStatus } from '../db/schema.js'
 import type { DB } from '../db/index.js'
 import { answerEvent, findEvent, listEventAnswers, listEventsNotOver, type ListedEvent, type StoredEvent } from '../models/events.js'
 import { hasVoted, setProposalStatus, toggleVote } from '../models/proposals.js'
-import { findRenamedTopicSlug, findTopicBySlug, type TopicWithForum } from '../models/topics.js'
+import { findTopicById, type TopicWithForum } from '../models/topics.js'
 import { eventView, placeLink } from '../events/display.js'
 import { buildCalendar, type CalendarEvent } from '../events/ical.js'
 import { checkReason, formSchema, slugParams } from '../lib/validation.js'
-import { canSeeTopic, findVisibleTopic, topicPageUrl } from './topics.js'
+import { canSeeTopic, findTopicByReference, findVisibleTopic, topicPageUrl } from './topics.js'
 
 const ANSWERS = ['going', 'maybe', 'not_going'] as const
 
@@ -27,7 +27,6 @@ export async function eventPanel (db: DB, viewer: Viewer, topic: TopicWithForum,
     going: answers.filter(answer => answer.status === 'going'),
     waiting: answers.filter(answer => answer.status === 'waiting'),
     maybe: answers.filter(answer => answer.status === 'maybe'),
-    free: event.capacity === null ? null : Math.max(0, event.capacity - event.going_count),
     mine,
     canAnswer: !view.over && can(viewer, { do: 'event.answer' }).ok,
     choices: ANSWERS.map(value => ({ value, chosen: mine === value || (value === 'going' && mine === 'waiting') }))
@@ -36,8 +35,7 @@ export async function eventPanel (db: DB, viewer: Viewer, topic: TopicWithForum,
 
 /** What a topic page shows of its proposal: votes, the viewer's vote, the verdict (and its event, if the reader may see it). */
 export async function proposalPanel (db: DB, viewer: Viewer, topic: TopicWithForum) {
-  const eventTopic = topic.proposal_event_id === null ? undefined : await db.selectFrom('topics').select('slug').where('id', '=', topic.proposal_event_id).executeTakeFirst()
-  const planned = eventTopic === undefined ? undefined : await findTopicBySlug(db, eventTopic.slug)
+  const planned = topic.proposal_event_id === null ? undefined : await findTopicById(db, topic.proposal_event_id)
   return {
     status: topic.proposal_status,
     votes: topic.vote_count,
@@ -50,13 +48,16 @@ export async function proposalPanel (db: DB, viewer: Viewer, topic: TopicWithFor
 }
 
 export default async function gatheringRoutes (app: FastifyInstance): Promise<void> {
-  const calendarEvent = (event: StoredEvent & { slug: string, title: string }): CalendarEvent => ({
-    uid: `topic-${event.topic_id}@${new URL(app.config.baseUrl).hostname}`,
-    title: event.title, description: `${app.config.baseUrl}${topicPageUrl(event.slug, 1)}`, url: `${app.config.baseUrl}${topicPageUrl(event.slug, 1)}`,
-    start: new Date(event.starts_at), end: new Date(event.ends_at), place: event.place || null, repeat: event.repeat,
-    timeZone: event.time_zone, updated: new Date(event.updated_at)
-  })
-  const sendCalendar = (reply: import('fastify').FastifyReply, events: CalendarEvent[], name: string, file: string) => reply
+  const host = new URL(app.config.baseUrl).hostname
+  const calendarEvent = (event: StoredEvent & { slug: string, title: string }): CalendarEvent => {
+    const url = `${app.config.baseUrl}${topicPageUrl(event.slug, 1)}`
+    return {
+      uid: `topic-${event.topic_id}@${host}`, title: event.title, description: url, url,
+      start: new Date(event.starts_at), end: new Date(event.ends_at), place: event.place || null, repeat: event.repeat,
+      timeZone: event.time_zone, updated: new Date(event.updated_at)
+    }
+  }
+  const sendCalendar = (reply: FastifyReply, events: CalendarEvent[], name: string, file: string): FastifyReply => reply
     .type('text/calendar; charset=utf-8').header('content-disposition', `attachment; filename="${file}"`)
     .send(buildCalendar(events, { name, timeZone: app.settings.time_zone }))
 
@@ -117,9 +118,8 @@ export default async function gatheringRoutes (app: FastifyInstance): Promise<vo
     if (checkReason(reason)) throw new HttpError(400, 'form.reason_too_long')
     let eventTopicId: number | null = null
     if (status === 'planned') {
-      // The event topic by slug or URL; one this moderator cannot see is as unknown as one that does not exist.
-      const slug = (request.body.event ?? '').trim().replace(/^.*\/topic\//, '').replace(/[/#?].*$/, '')
-      const target = await findTopicBySlug(app.db, slug) ?? await findTopicBySlug(app.db, await findRenamedTopicSlug(app.db, slug) ?? '')
+      // One this moderator cannot see is as unknown as one that does not exist.
+      const target = await findTopicByReference(app.db, request.body.event ?? '')
       if (!target || !target.has_event || !await canSeeTopic(app.db, request.viewer, target)) throw new HttpError(400, 'proposal.unknown_event')
       eventTopicId = target.id
     }

@@ -3,7 +3,7 @@ import { ensure, HttpError, notFound } from '../plugins/errors.js'
 import { actsOnMembers, can, hasRole, moderatedForumIds } from '../permissions.js'
 import { INDEFINITELY, type Role } from '../db/schema.js'
 import { findForumBySlug, listForumsFlat } from '../models/forums.js'
-import { findRenamedTopicSlug, findTopicBySlug } from '../models/topics.js'
+import { findTopicBySlug } from '../models/topics.js'
 import { findPostById, listQueuedPosts } from '../models/posts.js'
 import { actOnMember, listLogModerators, listModerationLog, moveTopic, setTopicFlag, setTopicHidden } from '../models/moderation.js'
 import { describeLogEntry, LOGGED_ACTS } from './log-words.js'
@@ -14,7 +14,7 @@ import { checkReason, checkTitle, formSchema, idParams, isPlainName, parseId, sl
 import { setExpertLabel } from '../models/profiles.js'
 import { parsePageParam } from '../lib/pagination.js'
 import { findReadableForum } from '../models/readable.js'
-import { canSeeTopic, findVisibleTopic, topicPageUrl } from './topics.js'
+import { canSeeTopic, findTopicByReference, findVisibleTopic, topicPageUrl } from './topics.js'
 
 interface TopicActForm { action?: string, reason?: string, forum?: string, title?: string, target?: string, posts?: string | string[], chosen?: string }
 interface MemberActForm { action?: string, reason?: string, role?: string, until?: string, forums?: string | string[], label?: string }
@@ -87,8 +87,7 @@ export default async function moderationRoutes (app: FastifyInstance): Promise<v
           const created = await splitTopic(app.db, topic, postIds, title, act)
           return reply.done(topicPageUrl(created.slug, 1), 'flash.topic_split')
         }
-        const targetSlug = (request.body.target ?? '').trim().replace(/^.*\/topic\//, '').replace(/[/#?].*$/, '')
-        const target = await findTopicBySlug(app.db, targetSlug) ?? await findTopicBySlug(app.db, await findRenamedTopicSlug(app.db, targetSlug) ?? '')
+        const target = await findTopicByReference(app.db, request.body.target ?? '')
         if (!target || !await canSeeTopic(app.db, request.viewer, target)) throw new HttpError(400, 'moderation.unknown_topic')
         ensure(can(request.viewer, { do: 'forum.moderate', forumId: target.forum_id }))
         // Without chosen posts, the whole topic goes into the target (the tools form asks for chosen ones). Either way: land on the moved posts.

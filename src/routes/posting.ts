@@ -5,6 +5,7 @@ import type { FieldErrors } from '../lib/validation.js'
 import { translatorFor, type Translator } from '../lib/i18n.js'
 import { countTopicsStartedSince, promoteIfEarned } from '../models/users.js'
 import { watchIfUnset } from '../models/watches.js'
+import { saveDraft, type DraftForm } from '../models/drafts.js'
 import { PostedMeanwhile } from '../models/topics.js'
 import type { StoredFile } from '../lib/documents.js'
 import { discardFiles } from './attachments.js'
@@ -31,6 +32,15 @@ export async function renderForm (app: FastifyInstance, body: string, writer: { 
   const rendered = await app.renderBody(body, writer)
   if (!rendered.ok) return { ok: false, status: rendered.status, errors: { body: rendered.error }, retryAfter: rendered.status === 400 ? undefined : 10 }
   return { ok: true, bodyHtml: rendered.html, mentions: rendered.mentions }
+}
+
+/**
+ * "Voorbeeld" on a new topic or a reply: the body as it will show, rendered as its author's;
+ * nothing is stored but the member's draft of the form.
+ */
+export async function previewPost (app: FastifyInstance, author: User, form: DraftForm, text: { title: string, body: string }): Promise<Refusal | { ok: true, bodyHtml: string }> {
+  await saveDraft(app.db, author.id, form, text)
+  return renderForm(app, text.body, { id: author.id, trusted: isTrustedAuthor(author) })
 }
 
 /** What new topics and replies share: the posting limits, rendering, and the approval queue. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ensure, HttpError, notFound } from '../plugins/errors.js'
-import { can, editWait, hasRole, isTrustedAuthor, mayRenameTopic, moderatesForum, mustWaitForApproval } from '../permissions.js'
+import { can, editWait, hasRole, isTrustedAuthor, mayRenameTopic, moderatesForum, mustWaitForApproval, type Viewer } from '../permissions.js'
 import { countLinks } from '../lib/markdown.js'
 import { editPost, findPostById, listRevisions, type PostInTopic } from '../models/posts.js'
 import { countRenamesSince, findTopicBySlug, PostedMeanwhile, type TopicWithForum } from '../models/topics.js'
@@ -24,19 +24,19 @@ import type { Translator } from '../lib/i18n.js'
 interface IdParams { id: string }
 interface EditForm extends EventFields { title?: string, body?: string, reason?: string, files?: unknown, remove_files?: string | string[], preview?: string }
 
-/** The post at /post/:id and where it lives for this viewer; 404 when they may not see it. */
-export async function findVisiblePost (app: FastifyInstance, request: FastifyRequest<{ Params: IdParams }>): Promise<{ post: PostInTopic, url: string, topic: TopicWithForum }> {
-  const id = parseId(request.params.id)
+/** The post with this id (as typed in a URL) and where it lives for this viewer; 404 when they may not see it. */
+export async function findVisiblePost (app: FastifyInstance, viewer: Viewer, idText: string): Promise<{ post: PostInTopic, url: string, topic: TopicWithForum }> {
+  const id = parseId(idText)
   const post = id === null ? undefined : await findPostById(app.db, id)
   const topic = post === undefined ? undefined : await findTopicBySlug(app.db, post.topic_slug)
-  if (!post || !topic || !await canSeeTopic(app.db, request.viewer, topic)) throw notFound()
-  const url = postUrlFor(request.viewer, topic.slug, topic.forum_id, post, app.settings.posts_per_page, topic.visible_post_count)
+  if (!post || !topic || !await canSeeTopic(app.db, viewer, topic)) throw notFound()
+  const url = postUrlFor(viewer, topic.slug, topic.forum_id, post, app.settings.posts_per_page, topic.visible_post_count)
   if (url === null) throw notFound()
   return { post, url, topic }
 }
 
 export default async function postRoutes (app: FastifyInstance): Promise<void> {
-  const visiblePost = (request: FastifyRequest<{ Params: IdParams }>): ReturnType<typeof findVisiblePost> => findVisiblePost(app, request)
+  const visiblePost = (request: FastifyRequest<{ Params: IdParams }>): ReturnType<typeof findVisiblePost> => findVisiblePost(app, request.viewer, request.params.id)
 
   app.get<{ Params: IdParams }>('/post/:id', { schema: { params: idParams } }, async (request, reply) => {
     return reply.redirect((await visiblePost(request)).url, 302)

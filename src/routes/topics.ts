@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ensure, notFound } from '../plugins/errors.js'
-import { can, hasRole, isTrustedAuthor, moderatesForum, type Viewer } from '../permissions.js'
+import { can, hasRole, moderatesForum, type Viewer } from '../permissions.js'
 import type { Post } from '../db/schema.js'
 import type { DB } from '../db/index.js'
 import { findRenamedTopicSlug, findTopicBySlug, type TopicWithForum } from '../models/topics.js'
 import { createReply, findPostById, findVisiblePostWithAuthor, listPostsInTopic, listQueuedPostsByAuthor } from '../models/posts.js'
 import { listLikedPostIds } from '../models/likes.js'
-import { findDraft, removeDraft, saveDraft } from '../models/drafts.js'
+import { findDraft, removeDraft } from '../models/drafts.js'
 import { findUserById } from '../models/users.js'
 import { quoteMarkdown } from '../lib/quotes.js'
 import { eventPanel, proposalPanel } from './gatherings.js'
@@ -22,7 +22,7 @@ import { topicNotices } from './topic-notices.js'
 import { forumPath, listForumsFlat } from '../models/forums.js'
 import { pageLinks, pageOfPosition, paginate, parsePageParam } from '../lib/pagination.js'
 import { checkBody, collectErrors, formSchema, type FieldErrors, parseId, slugParams } from '../lib/validation.js'
-import { preparePost, refusalStatus, renderForm, writePost, type Refusal } from './posting.js'
+import { preparePost, previewPost, refusalStatus, writePost, type Refusal } from './posting.js'
 
 interface SlugPage { slug: string, n?: string }
 
@@ -58,9 +58,17 @@ export async function canSeeTopic (db: DB, viewer: Viewer, topic: TopicWithForum
  */
 export async function findVisibleTopic (db: DB, viewer: Viewer, slug: string): Promise<{ topic: TopicWithForum, renamed: boolean }> {
   const current = await findTopicBySlug(db, slug)
-  const topic = current ?? await findTopicBySlug(db, await findRenamedTopicSlug(db, slug) ?? '')
+  const topic = current ?? await findFormerlyNamed(db, slug)
   if (!topic || !await canSeeTopic(db, viewer, topic)) throw notFound()
   return { topic, renamed: current === undefined }
+}
+
+const findFormerlyNamed = async (db: DB, oldSlug: string): Promise<TopicWithForum | undefined> => findTopicBySlug(db, await findRenamedTopicSlug(db, oldSlug) ?? '')
+
+/** A topic a moderator names in a form by its slug or its URL, current or former; the caller checks they may see it. */
+export async function findTopicByReference (db: DB, typed: string): Promise<TopicWithForum | undefined> {
+  const slug = typed.trim().replace(/^.*\/topic\//, '').replace(/[/#?].*$/, '')
+  return await findTopicBySlug(db, slug) ?? await findFormerlyNamed(db, slug)
 }
 
 export default async function topicRoutes (app: FastifyInstance): Promise<void> {
@@ -189,8 +197,7 @@ export default async function topicRoutes (app: FastifyInstance): Promise<void> 
         renderTopicPage(request, reply, topic, lastPage(), { values: request.body, errors: refusal.errors, status: refusalStatus(reply, refusal) })
       // "Voorbeeld": the post as it will show, the text kept, nothing stored.
       if (request.body.preview !== undefined) {
-        await saveDraft(app.db, viewer.id, `reply:${topic.id}`, { title: '', body })
-        const shown = await renderForm(app, body, { id: viewer.id, trusted: isTrustedAuthor(viewer) })
+        const shown = await previewPost(app, viewer, `reply:${topic.id}`, { title: '', body })
         if (!shown.ok) return refused(shown)
         return renderTopicPage(request, reply, topic, lastPage(), { values: { body }, preview: shown.bodyHtml, draftSavedAt: Date.now() })
       }

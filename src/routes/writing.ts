@@ -14,7 +14,7 @@ export default async function writingRoutes (app: FastifyInstance): Promise<void
   app.post<{ Params: { id: string }, Body: { reason?: string } }>('/post/:id/delete', {
     schema: { params: idParams, body: formSchema(['reason']) }
   }, async (request, reply) => {
-    const { post, url, topic } = await findVisiblePost(app, request)
+    const { post, url, topic } = await findVisiblePost(app, request.viewer, request.params.id)
     ensure(can(request.viewer, { do: 'post.delete', post, topic, settings: app.settings }))
     const reason = (request.body.reason ?? '').trim()
     if (checkReason(reason)) return retryWithReason(reply, request.url, request.body, { href: url, text: topic.title })
@@ -25,7 +25,7 @@ export default async function writingRoutes (app: FastifyInstance): Promise<void
   })
 
   app.post<{ Params: { id: string } }>('/post/:id/like', { schema: { params: idParams, body: formSchema([]) } }, async (request, reply) => {
-    const { post, url } = await findVisiblePost(app, request)
+    const { post, url } = await findVisiblePost(app, request.viewer, request.params.id)
     ensure(can(request.viewer, { do: 'post.like', post }))
     const outcome = await toggleLike(app.db, post.id, request.viewer!.id)
     return reply.done(url, `flash.post_${outcome}`)
