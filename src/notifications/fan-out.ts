@@ -92,23 +92,21 @@ export async function recipientsOf (db: DB, post: FanOutPost): Promise<Recipient
 }
 
 /**
- * Fans one post out: its notifications (with the moment a mail may go out, for members who
- * want mail at once) and the post marked done, in one transaction. A post out of sight is
- * marked done without a word.
+ * Fans one post out, in the caller's transaction: its notifications (with the moment a mail
+ * may go out, for members who want mail at once) and the post marked done. A post out of
+ * sight is marked done without a word.
  */
-export async function fanOutPost (db: DB, post: FanOutPost, mailDelayMs: number, alsoInTransaction: (trx: DB, visible: boolean) => Promise<void>, now = Date.now()): Promise<number> {
-  const recipients = post.hidden || post.topic_hidden ? [] : await recipientsOf(db, post)
+export async function fanOutPost (trx: DB, post: FanOutPost, mailDelayMs: number, alsoInTransaction: (trx: DB, visible: boolean) => Promise<void>, now = Date.now()): Promise<number> {
+  // Deleted (or done) since it was listed: nobody hears of it, and its text goes nowhere.
+  const claimed = await trx.updateTable('posts').set({ fanned_out: 1 }).where('id', '=', post.id).where('fanned_out', '=', 0)
+    .where('deleted_at', 'is', null).executeTakeFirst()
+  if (Number(claimed.numUpdatedRows) === 0) return 0
+  const recipients = post.hidden || post.topic_hidden ? [] : await recipientsOf(trx, post)
   const notifications: NewNotification[] = recipients.map(r => ({
     userId: r.userId, kind: r.kind, postId: post.id, topicId: post.topic_id, actorId: post.author_id,
     mailAfter: r.emailMode === 'immediately' ? now + mailDelayMs : null
   }))
-  return db.transaction().execute(async trx => {
-    // Deleted (or done) since it was listed: nobody hears of it, and its text goes nowhere.
-    const claimed = await trx.updateTable('posts').set({ fanned_out: 1 }).where('id', '=', post.id).where('fanned_out', '=', 0)
-      .where('deleted_at', 'is', null).executeTakeFirst()
-    if (Number(claimed.numUpdatedRows) === 0) return 0
-    await insertNotifications(trx, notifications, now)
-    await alsoInTransaction(trx, !post.hidden && !post.topic_hidden)
-    return notifications.length
-  })
+  await insertNotifications(trx, notifications, now)
+  await alsoInTransaction(trx, !post.hidden && !post.topic_hidden)
+  return notifications.length
 }

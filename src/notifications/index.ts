@@ -27,7 +27,8 @@ declare module 'fastify' {
 }
 
 const ROUND_EVERY_MS = 30_000
-const BATCH = 100
+/** Posts or mails per round's transaction: enough to share a commit, few enough not to hold up pages. */
+const BATCH = 20
 
 /**
  * Notifications in the background: a post is acknowledged as soon as it is stored, and this
@@ -78,22 +79,24 @@ export default fp(async app => {
   // On close, the round stops after the item in hand; the rest waits in the database.
   async function work (closing: () => boolean): Promise<void> {
     const delayMs = app.settings.mail_delay_minutes * 60_000
+    // A batch shares one transaction, so one wait for the disk: under load, a round finds
+    // several posts and mails waiting, and committing each alone cost more than making it.
     for (let posts = await listPostsToFanOut(app.db, BATCH); posts.length > 0; posts = await listPostsToFanOut(app.db, BATCH)) {
-      for (const post of posts) {
-        if (closing()) return
-        await fanOutPost(app.db, post, delayMs, (trx, visible) => visible ? mailingListMails(trx, post) : Promise.resolve())
-      }
+      if (closing()) return
+      await app.db.transaction().execute(async trx => {
+        for (const post of posts) await fanOutPost(trx, post, delayMs, (trx, visible) => visible ? mailingListMails(trx, post) : Promise.resolve())
+      })
     }
     for (let due = await listDueNotificationMails(app.db, BATCH); due.length > 0; due = await listDueNotificationMails(app.db, BATCH)) {
-      for (const item of due) {
-        if (closing()) return
-        const mail = notificationMail(item, context)
-        if (mail && item.post_id !== null) Object.assign(mail.headers!, replyTo(item.user_id, item.post_id))
-        await app.db.transaction().execute(async trx => {
+      if (closing()) return
+      await app.db.transaction().execute(async trx => {
+        for (const item of due) {
+          const mail = notificationMail(item, context)
+          if (mail && item.post_id !== null) Object.assign(mail.headers!, replyTo(item.user_id, item.post_id))
           if (mail) await app.mailer.enqueue(trx, mail)
           await markNotificationMailed(trx, item.id)
-        })
-      }
+        }
+      })
     }
     for (const member of await listDigestsDue(app.db, BATCH)) {
       const mail = composeDigest(member, await digestLines(app.db, member), context)
