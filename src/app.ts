@@ -34,6 +34,8 @@ import directoryRoutes from './routes/directory.js'
 import attachmentRoutes from './routes/attachments.js'
 import writingRoutes from './routes/writing.js'
 import gatheringRoutes from './routes/gatherings.js'
+import memberData from './member-data/index.js'
+import memberDataRoutes from './routes/member-data.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -95,6 +97,8 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   await app.register(render, { timeLimitMs: config.renderTimeLimitMs })
   await app.register(mail)
   await app.register(notifier)
+  // Members' exports made, and erasures done, in the background (src/member-data/).
+  await app.register(memberData)
   await app.register(inboundSmtp)
   await app.register(security)
   await app.register(formbody, { bodyLimit: BODY_LIMIT })
@@ -130,5 +134,7 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   await app.register(writingRoutes)
   // Gatherings: events with answers and calendars (times and repetitions in src/events/), proposals with votes.
   await app.register(gatheringRoutes)
+  // The member's data in their hands: their export and erasure.
+  await app.register(memberDataRoutes)
   return app
 }

@@ -16,12 +16,16 @@ import { createUser, findUserByUsername, isEmailTaken, isUsernameTaken, ROLES, s
 import { translator } from './lib/i18n.js'
 import { MAX_INBOUND_BYTES } from './mail/reply-keys.js'
 import { fillBulkDemo } from './demo-bulk.js'
+import { ArchiveError, describeArchive } from './data/archive-format.js'
 import { randomBytes } from 'node:crypto'
 
 const USAGE = `Usage: kring <command>
 
   user add --username U --email E --password P [--role lid|bijdrager|moderator|beheerder]
   user role USERNAME ROLE
+  user export USERNAME FILE
+                       a member's own data as a ZIP (what they get at /account/export)
+  user erase USERNAME  erase a member at once (no grace period); their posts are kept or removed by the erased_posts setting
   forum add --name N [--slug S] [--parent SLUG] [--description D]
   backup FILE          a consistent copy of the database (FILE) and the uploads (FILE.uploads/), safe while the forum runs
   restore FILE [--force]
@@ -31,6 +35,8 @@ const USAGE = `Usage: kring <command>
                        fill the database with a large realistic Dutch forum (for trying Kring at size)
   mail-in              take in one mail (RFC 5322) on standard input, for an MTA's pipe:
                        a reply by mail posts in its topic (MAIL_REPLY_ADDRESS)
+  export FILE          the whole forum (every table and the uploads) in one ZIP archive, safe while the forum runs
+  import FILE          read such an archive into a new, empty forum (the forum stopped); the search index is rebuilt
 
 The database lives in DATA_DIR (default ./data).`
 
@@ -192,16 +198,96 @@ async function mailIn (): Promise<string> {
   }
 }
 
+/** An archive's problem is the operator's to fix: told without a stack trace. */
+async function archiveWork (work: () => Promise<string>): Promise<string> {
+  try {
+    return await work()
+  } catch (error) {
+    throw error instanceof ArchiveError ? new UsageError(error.message) : error
+  }
+}
+
+async function forumExport (args: string[]): Promise<string> {
+  const [file] = args
+  if (!file || args.length > 1) throw new UsageError('export needs FILE')
+  const target = path.resolve(file)
+  if (existsSync(target)) throw new UsageError(`${target} exists already: choose a new file name`)
+  if (!existsSync(path.dirname(target))) throw new UsageError(`The folder ${path.dirname(target)} does not exist`)
+  const config = loadConfig()
+  const { exportForum } = await import('./data/forum-export.js')
+  const started = Date.now()
+  return withDatabase(() => archiveWork(async () => {
+    const manifest = await exportForum({ databaseFile: databaseFile(config), uploadsDir: uploadsDirectory(config), file: target, progress: progressBar('rows and files') })
+    return `Exported ${describeArchive(manifest)} to ${target} in ${((Date.now() - started) / 1000).toFixed(1)} s`
+  }))
+}
+
+async function forumImport (args: string[]): Promise<string> {
+  const [file] = args
+  if (!file || args.length > 1) throw new UsageError('import needs FILE')
+  const source = path.resolve(file)
+  if (!existsSync(source)) throw new UsageError(`There is no archive at ${source}`)
+  const config = loadConfig()
+  const running = runningForumPid(config.dataDir)
+  if (running !== null) throw new UsageError(`The forum is running (process ${running}): stop it first`)
+  const { importForum } = await import('./data/forum-import.js')
+  const started = Date.now()
+  return withDatabase(({ sqlite }) => archiveWork(async () => {
+    const manifest = await importForum({
+      sqlite, uploadsDir: uploadsDirectory(config), file: source, locale: config.locale, progress: progressBar('rows and files'), indexProgress: progressBar('posts indexed')
+    })
+    return `Imported ${describeArchive(manifest)} from ${source} in ${((Date.now() - started) / 1000).toFixed(1)} s`
+  }))
+}
+
+/** A member's own export (as at /account/export), made at once into FILE. */
+async function userExport (args: string[]): Promise<string> {
+  const [username, file] = args
+  if (!username || !file || args.length > 2) throw new UsageError('user export needs USERNAME FILE')
+  const target = path.resolve(file)
+  if (existsSync(target)) throw new UsageError(`${target} exists already: choose a new file name`)
+  if (!existsSync(path.dirname(target))) throw new UsageError(`The folder ${path.dirname(target)} does not exist`)
+  const config = loadConfig()
+  const { writeMemberExport } = await import('./member-data/export.js')
+  const { exportContext } = await import('./member-data/index.js')
+  return withDatabase(async ({ db }) => {
+    const user = await findUserByUsername(db, username)
+    if (!user || user.erased_at !== null) throw new UsageError(`No member called "${username}"`)
+    const size = await writeMemberExport(db, user.id, target, exportContext(config))
+    return `Exported the data of ${user.username} to ${target} (${size.toLocaleString('en')} bytes)`
+  })
+}
+
+/** Erasure at once, without the grace period, by the beheerder's policy for their posts. */
+async function userErase (args: string[]): Promise<string> {
+  const [username] = args
+  if (!username || args.length > 1) throw new UsageError('user erase needs USERNAME')
+  const config = loadConfig()
+  const { eraseMemberCompletely } = await import('./member-data/index.js')
+  const { loadSettings } = await import('./models/settings.js')
+  return withDatabase(async ({ db, sqlite }) => {
+    const user = await findUserByUsername(db, username)
+    if (!user || user.erased_at !== null) throw new UsageError(`No member called "${username}"`)
+    const policy = (await loadSettings(db)).erased_posts
+    await eraseMemberCompletely(db, sqlite, config, user.id, policy)
+    return `Erased ${username}: their posts were ${policy === 'keep' ? 'kept as "verwijderd lid"' : 'removed'}`
+  })
+}
+
 export async function runCli (argv: string[]): Promise<string> {
   const [command, sub, ...rest] = argv
   if (command === 'user' && sub === 'add') return userAdd(rest)
   if (command === 'user' && sub === 'role') return userRole(rest)
+  if (command === 'user' && sub === 'export') return userExport(rest)
+  if (command === 'user' && sub === 'erase') return userErase(rest)
   if (command === 'forum' && sub === 'add') return forumAdd(rest)
   if (command === 'backup') return backup(argv.slice(1))
   if (command === 'restore') return restore(argv.slice(1))
   if (command === 'migrate' && argv.length === 1) return migrate()
   if (command === 'mail-in' && argv.length === 1) return mailIn()
   if (command === 'demo') return demo(argv.slice(1))
+  if (command === 'export') return forumExport(argv.slice(1))
+  if (command === 'import') return forumImport(argv.slice(1))
   if (command === undefined || command === 'help' || command === '--help') return USAGE
   throw new UsageError(`Unknown command "${argv.join(' ')}"\n\n${USAGE}`)
 }

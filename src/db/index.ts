@@ -77,6 +77,8 @@ export function openDatabase (file: string, options: { synchronous?: 'FULL' | 'N
   }
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('foreign_keys = ON')
+  // Deleted content is overwritten, not left in free pages: an erased member's address is gone from the file too.
+  sqlite.pragma('secure_delete = ON')
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`)
   // The search index's triggers call this, so the index follows every write in its own transaction.

@@ -48,6 +48,22 @@ export interface UsersTable {
   expert_label: Generated<string>
   /** The stored avatar's file name under UPLOADS_DIR/avatars; null: initials. */
   avatar: string | null
+  /** Asked to be erased: at this moment, unless a login cancels it first. */
+  erase_after: number | null
+  /** Erased: the row keeps the posts' authorship and nothing of the person. */
+  erased_at: number | null
+}
+
+export interface DataExportsTable {
+  id: Generated<number>
+  user_id: number
+  requested_at: number
+  /** null while it is being made. */
+  ready_at: number | null
+  expires_at: number | null
+  /** The ZIP's name under DATA_DIR/exports. */
+  stored_name: string | null
+  size: number | null
 }
 
 export interface UploadsTable {
@@ -375,6 +391,7 @@ export interface InboundMailsTable {
 }
 
 export interface Database {
+  data_exports: DataExportsTable
   users: UsersTable
   sessions: SessionsTable
   forums: ForumsTable

@@ -29,12 +29,21 @@ export function accountMails (i18n: Translator, baseUrl: string) {
     resetPassword: (to: string, username: string, token: string): MailContent => compose(to, i18n.t('mail.reset_subject'),
       [i18n.t('mail.greeting', { name: username }), i18n.t('mail.reset_body'), i18n.t('mail.reset_ignore')],
       { label: i18n.t('mail.reset_link'), url: `${baseUrl}/password/reset/${token}` }, footer),
+    passwordForImported: (to: string, username: string, token: string): MailContent => compose(to, i18n.t('mail.imported_subject'),
+      [i18n.t('mail.greeting', { name: username }), i18n.t('mail.imported_body', { site: baseUrl })],
+      { label: i18n.t('mail.imported_link'), url: `${baseUrl}/password/reset/${token}` }, footer),
     confirmNewAddress: (to: string, username: string, token: string): MailContent => compose(to, i18n.t('mail.new_address_subject'),
       [i18n.t('mail.greeting', { name: username }), i18n.t('mail.new_address_body'), i18n.t('mail.confirm_ignore_change')],
       { label: i18n.t('mail.confirm_link'), url: `${baseUrl}/account/email/${token}` }, footer),
     addressChanging: (to: string, username: string, newAddress: string): MailContent => compose(to, i18n.t('mail.old_address_subject'),
       [i18n.t('mail.greeting', { name: username }), i18n.t('mail.old_address_body', { address: newAddress }), i18n.t('mail.old_address_not_you')],
-      { label: i18n.t('mail.reset_link'), url: `${baseUrl}/password/forgot` }, footer)
+      { label: i18n.t('mail.reset_link'), url: `${baseUrl}/password/forgot` }, footer),
+    exportReady: (to: string, username: string, until: number): MailContent => compose(to, i18n.t('mail.export_subject'),
+      [i18n.t('mail.greeting', { name: username }), i18n.t('mail.export_body', { date: i18n.date(until) })],
+      { label: i18n.t('mail.export_link'), url: `${baseUrl}/account/export` }, footer),
+    erasureAsked: (to: string, username: string, at: number): MailContent => compose(to, i18n.t('mail.erasure_subject'),
+      [i18n.t('mail.greeting', { name: username }), i18n.t('mail.erasure_body', { date: i18n.date(at) }), i18n.t('mail.erasure_cancel')],
+      { label: i18n.t('mail.erasure_link'), url: `${baseUrl}/login` }, footer)
   }
 }
 

@@ -47,7 +47,7 @@ export async function saveEvent (trx: DB, topicId: number, input: EventInput | n
  * Moves the waiting line up into free places, first come first served, and keeps the counts
  * on the event. A capacity lowered below those going sends the last to answer back into line.
  */
-async function fillPlaces (trx: DB, topicId: number): Promise<number[]> {
+export async function fillPlaces (trx: DB, topicId: number): Promise<number[]> {
   const event = await trx.selectFrom('events').select('capacity').where('topic_id', '=', topicId).executeTakeFirstOrThrow()
   let going = await countAnswers(trx, topicId, 'going')
   if (event.capacity !== null && going > event.capacity) {

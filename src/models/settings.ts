@@ -28,8 +28,14 @@ export const DEFAULT_SETTINGS = {
   /** The largest file a bijdrager may attach, in MB (at most 10: what the form reads). */
   upload_max_mb: 10,
   /** The zone events are typed and shown in (an IANA name). */
-  time_zone: 'Europe/Amsterdam'
+  time_zone: 'Europe/Amsterdam',
+  /** What happens to an erased member's posts: kept under "verwijderd lid", or removed. Shown to the member before they decide. */
+  erased_posts: 'keep' as ErasedPosts
 }
+
+export type ErasedPosts = 'keep' | 'remove'
+/** Settings chosen from a list, with their choices. */
+export const SETTING_CHOICES: Partial<Record<keyof typeof DEFAULT_SETTINGS, readonly string[]>> = { erased_posts: ['keep', 'remove'] }
 
 export type Settings = typeof DEFAULT_SETTINGS
 

@@ -114,7 +114,7 @@ export async function findMembersByKeys (db: DB, keys: string[]): Promise<Map<st
   const found = new Map<string, string>()
   // In slices, within every database's limit on bound parameters.
   for (let i = 0; i < keys.length; i += 1000) {
-    const rows = await db.selectFrom('users').select(['username', 'username_key']).where('username_key', 'in', keys.slice(i, i + 1000)).execute()
+    const rows = await db.selectFrom('users').select(['username', 'username_key']).where('username_key', 'in', keys.slice(i, i + 1000)).where('erased_at', 'is', null).execute()
     for (const row of rows) found.set(row.username_key, row.username)
   }
   return found

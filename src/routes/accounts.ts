@@ -57,11 +57,14 @@ export default async function accountRoutes (app: FastifyInstance): Promise<void
       }, 400)
     }
     await reply.logIn(user)
+    // Logging in within the grace period keeps the account: the erasure is called off.
+    const erasureCancelled = user.erase_after !== null
+    if (erasureCancelled) await app.db.updateTable('users').set({ erase_after: null }).where('id', '=', user.id).execute()
     const remembered = [user.id, ...known.filter(id => id !== user.id)].slice(0, KNOWN_ACCOUNTS_KEPT)
     reply.setCookie(KNOWN_DEVICE_COOKIE, remembered.join('.'), {
       path: '/', httpOnly: true, sameSite: 'lax', secure: app.config.baseUrl.startsWith('https:'), signed: true, maxAge: 365 * 24 * 3600
     })
-    return reply.done(next, 'flash.logged_in', { name: user.username })
+    return erasureCancelled ? reply.done('/account', 'flash.erasure_cancelled') : reply.done(next, 'flash.logged_in', { name: user.username })
   })
 
   app.post('/logout', { schema: { body: formSchema([]) } }, async (_request, reply) => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { ensure, notFound } from '../plugins/errors.js'
 import { can } from '../permissions.js'
-import { DEFAULT_SETTINGS, saveSetting, type Settings } from '../models/settings.js'
+import { DEFAULT_SETTINGS, saveSetting, SETTING_CHOICES, type Settings } from '../models/settings.js'
 import { canonicalTimeZone } from '../events/time.js'
 import { vtimezoneFor } from '../events/vtimezone.js'
 import { createForum, findForumBySlug, ForumError, listForumsFlat } from '../models/forums.js'
@@ -29,7 +29,11 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
     const groups = await listGroups(app.db)
     return {
       title: i18n.t('admin.title'),
-      settings: SETTING_KEYS.map(key => ({ key, value: values[key] ?? app.settings[key], error: errors?.[key], numeric: typeof DEFAULT_SETTINGS[key] === 'number' })),
+      settings: SETTING_KEYS.map(key => {
+        const value = values[key] ?? app.settings[key]
+        const choices = SETTING_CHOICES[key]?.map(choice => ({ value: choice, label: i18n.t(`setting.${key}.${choice}`), selected: choice === value }))
+        return { key, value, error: errors?.[key], numeric: typeof DEFAULT_SETTINGS[key] === 'number', choices }
+      }),
       forums,
       // Each forum with its edit form's values, and the forums it may be moved under or its topics into.
       managed: forums.map(forum => {
@@ -80,6 +84,12 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
         const zone = canonicalTimeZone(text)
         if (zone === null || vtimezoneFor(zone) === null) errors[key] = 'admin.unknown_time_zone'
         else parsed[key] = zone
+        continue
+      }
+      const choices = SETTING_CHOICES[key]
+      if (choices !== undefined) {
+        if (choices.includes(text)) parsed[key] = text
+        else errors[key] = 'settings.unknown_choice'
         continue
       }
       const value = Number(text)

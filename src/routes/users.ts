@@ -14,7 +14,8 @@ export default async function userRoutes (app: FastifyInstance): Promise<void> {
     schema: { params: { type: 'object', properties: { username: { type: 'string' } }, required: ['username'] } }
   }, async (request, reply) => {
     const user = await findUserByUsername(app.db, request.params.username)
-    if (!user) throw notFound()
+    // An erased member's row only keeps their posts' authorship: there is no one to show.
+    if (!user || user.erased_at !== null) throw notFound()
     const viewer = request.viewer
     const roles = ROLES.filter(role => can(viewer, { do: 'member.role', member: user, role }).ok)
     let forums: Array<ForumChoice & { chosen: boolean }> | null = null
