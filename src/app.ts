@@ -34,6 +34,7 @@ import directoryRoutes from './routes/directory.js'
 import attachmentRoutes from './routes/attachments.js'
 import writingRoutes from './routes/writing.js'
 import gatheringRoutes from './routes/gatherings.js'
+import legacyUrlRoutes from './routes/legacy-urls.js'
 import memberData from './member-data/index.js'
 import memberDataRoutes from './routes/member-data.js'
 
@@ -108,6 +109,8 @@ export async function buildApp (config: Config): Promise<FastifyInstance> {
   // A guest's page is kept for the next guest until a write may change it (plugins/page-cache.ts).
   await app.register(pageCache)
   await app.register(staticFiles, { root: projectPath('static'), prefix: '/static/', maxAge: '1d' })
+  // A forum moved from bbPress: its old addresses answer 301 to the same content here (`kring import-bbpress`).
+  await app.register(legacyUrlRoutes)
 
   await app.register(forumRoutes)
   await app.register(topicRoutes)

@@ -18,6 +18,9 @@ import { MAX_INBOUND_BYTES } from './mail/reply-keys.js'
 import { fillBulkDemo } from './demo-bulk.js'
 import { ArchiveError, describeArchive } from './data/archive-format.js'
 import { randomBytes } from 'node:crypto'
+import { importBbpress } from './data/bbpress/import.js'
+import { readRoles } from './data/bbpress/roles.js'
+import { WxrRefused } from './data/bbpress/wxr-parser.js'
 
 const USAGE = `Usage: kring <command>
 
@@ -37,6 +40,9 @@ const USAGE = `Usage: kring <command>
                        a reply by mail posts in its topic (MAIL_REPLY_ADDRESS)
   export FILE          the whole forum (every table and the uploads) in one ZIP archive, safe while the forum runs
   import FILE          read such an archive into a new, empty forum (the forum stopped); the search index is rebuilt
+  import-bbpress WXR_FILE [--roles ROLES.csv]
+                       a bbPress forum from a WordPress export (Tools → Export); authors become members (lid, or
+                       the role in ROLES.csv: username,role); old bbPress URLs answer 301; running it again adds only what is new
 
 The database lives in DATA_DIR (default ./data).`
 
@@ -274,6 +280,37 @@ async function userErase (args: string[]): Promise<string> {
   })
 }
 
+async function importBbpressCommand (args: string[]): Promise<string> {
+  const { values, positionals } = parseArgs({ args, options: { roles: { type: 'string' } }, allowPositionals: true, strict: true })
+  const [file] = positionals
+  if (!file || positionals.length > 1) throw new UsageError('import-bbpress needs WXR_FILE [--roles ROLES.csv]')
+  if (!existsSync(file)) throw new UsageError(`There is no file ${file}`)
+  if (values.roles !== undefined && !existsSync(values.roles)) throw new UsageError(`There is no file ${values.roles}`)
+  const config = loadConfig()
+  const started = Date.now()
+  return withDatabase(async ({ db }) => {
+    try {
+      const report = await importBbpress(db, file, {
+        roles: values.roles === undefined ? null : readRoles(values.roles),
+        mail: config.smtpUrl === null ? null : { baseUrl: config.baseUrl },
+        siteLocale: config.locale,
+        progress: progressBar
+      })
+      // What was left out goes to stderr, each with the line its item began on.
+      for (const problem of report.problems) process.stderr.write(`kring: ${problem.line > 0 ? `line ${problem.line}: ` : ''}${problem.message}\n`)
+      const skipped = [...report.skipped].map(([status, n]) => `${n} ${status}`).join(', ')
+      return [`Imported from ${report.site} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${report.forums} forums, ${report.topics} topics, ${report.posts} replies, ${report.members} new members` +
+        (config.smtpUrl === null ? ' (mail is off: they set a password through "Wachtwoord vergeten")' : ` (${report.mailed} mailed a link to set their password)`),
+      ...(skipped === '' ? [] : [`Left out on purpose: ${skipped}`]),
+      ...(report.renumbered === 0 ? [] : [`${report.renumbered} posts got a new number (their old one was taken)`]),
+      ...(report.problems.length === 0 ? [] : [`${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}, listed above`])].join('\n')
+    } catch (error) {
+      if (error instanceof WxrRefused) throw new UsageError(`${file}: ${error.message}; nothing was imported`)
+      throw error
+    }
+  })
+}
+
 export async function runCli (argv: string[]): Promise<string> {
   const [command, sub, ...rest] = argv
   if (command === 'user' && sub === 'add') return userAdd(rest)
@@ -288,6 +325,7 @@ export async function runCli (argv: string[]): Promise<string> {
   if (command === 'demo') return demo(argv.slice(1))
   if (command === 'export') return forumExport(argv.slice(1))
   if (command === 'import') return forumImport(argv.slice(1))
+  if (command === 'import-bbpress') return importBbpressCommand(argv.slice(1))
   if (command === undefined || command === 'help' || command === '--help') return USAGE
   throw new UsageError(`Unknown command "${argv.join(' ')}"\n\n${USAGE}`)
 }

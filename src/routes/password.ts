@@ -1,12 +1,11 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { HttpError } from '../plugins/errors.js'
 import { hashPassword } from '../lib/passwords.js'
-import { translatorFor } from '../lib/i18n.js'
 import { checkPassword, formSchema } from '../lib/validation.js'
 import { confirmEmail, findUserById, findUserByLogin, setPasswordHash } from '../models/users.js'
-import { createToken, findTokenUser, revokeTokens, useToken } from '../models/tokens.js'
+import { findTokenUser, useToken } from '../models/tokens.js'
 import { deleteSessionsOf } from '../models/sessions.js'
-import { accountMails } from '../mail/templates.js'
+import { enqueuePasswordLink } from '../mail/password-link.js'
 
 const HOUR = 3_600_000
 const tokenParams = { type: 'object', properties: { token: { type: 'string', maxLength: 100 } }, required: ['token'] } as const
@@ -31,10 +30,7 @@ export default async function passwordRoutes (app: FastifyInstance): Promise<voi
     const member = await findUserByLogin(app.db, login)
     if (member) {
       await app.db.transaction().execute(async trx => {
-        // Only the newest link works.
-        await revokeTokens(trx, member.id, 'reset_password')
-        const token = await createToken(trx, member.id, 'reset_password', HOUR)
-        await app.mailer.enqueue(trx, accountMails(translatorFor(member, app.config.locale), app.config.baseUrl).resetPassword(member.email, member.username, token))
+        await enqueuePasswordLink(trx, app.mailer.enqueue, member, { siteLocale: app.config.locale, baseUrl: app.config.baseUrl, lifetimeMs: HOUR })
       })
       app.mailer.wake()
     }
