@@ -58,7 +58,8 @@ export async function eraseMember (db: DB, userId: number, options: { policy: Er
     await trx.deleteFrom('user_mutes').where('muted_user_id', '=', userId).execute()
     const exports = await trx.deleteFrom('data_exports').where('user_id', '=', userId).returning('stored_name').execute()
 
-    await neutraliseMentions(trx, member.username, names, options.erasedName)
+    const removed = options.policy === 'remove' ? new Set((await own.execute()).map(post => post.id)) : new Set<number>()
+    await neutraliseMentions(trx, member.username, names, options.erasedName, removed)
     await forgetInMails(trx, member.email, names, options.erasedName)
 
     // The row keeps the id and nothing else of the person: "verwijderd lid" on every page.
@@ -77,16 +78,34 @@ export async function eraseMember (db: DB, userId: number, options: { policy: Er
   })
 }
 
+/** Quotes of removed posts keep their line naming the post, not the words quoted (see lib/quotes.ts for the form). */
+function withoutQuotedText (source: string, postIds: Set<number>): string {
+  if (postIds.size === 0) return source
+  const kept: string[] = []
+  let dropping = false
+  for (const line of source.split('\n')) {
+    const header = /^>\s*\[[^\]]*\]\(\/post\/(\d+)\)\s*$/.exec(line)
+    if (header !== null) {
+      dropping = postIds.has(Number(header[1]))
+      kept.push(line, ...(dropping ? ['> …'] : []))
+    } else if (!(dropping && line.startsWith('>'))) {
+      dropping = false
+      kept.push(line)
+    }
+  }
+  return kept.join('\n')
+}
+
 /**
  * "@jan" and "[@jan schreef:](/post/1)" in other members' posts, their old versions and
  * drafts become "verwijderd lid"; each changed post is rendered again as when it was written.
  */
-async function neutraliseMentions (trx: DB, username: string, names: string[], erasedName: string): Promise<void> {
+async function neutraliseMentions (trx: DB, username: string, names: string[], erasedName: string, removedPosts: Set<number>): Promise<void> {
   const mention = wholeWord(`@${username}`)
   const posts = await trx.selectFrom('posts').innerJoin('users', 'users.id', 'posts.author_id')
     .select(['posts.id', 'posts.body_md', 'users.role']).where('posts.body_md', 'like', `%@${username}%`).execute()
   for (const post of posts) {
-    const source = post.body_md.replace(mention, erasedName)
+    const source = withoutQuotedText(post.body_md, removedPosts).replace(mention, erasedName)
     if (source === post.body_md) continue
     const members = await findMembersByKeys(trx, mentionCandidates(source))
     const { html } = renderMarkdown(source, { members, trusted: isTrustedAuthor(post) })
