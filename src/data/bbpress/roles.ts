@@ -33,7 +33,7 @@ export function parseRoles (text: string, source = 'roles'): RoleList {
     const role = NAMES[roleName.trim().toLowerCase()]
     if (line === 1 && role === undefined && /^(user(name)?|login|gebruikersnaam)$/i.test(username)) return
     if (username === '' || role === undefined) {
-      result.problems.push({ line, message: `${source} line ${line}: "${raw.trim().slice(0, 80)}" is not username,role (role: lid, bijdrager, moderator, beheerder, or Participant, Moderator, Keymaster): ignored` })
+      result.problems.push({ line: 0, message: `${source} line ${line}: "${raw.trim().slice(0, 80)}" is not username,role (role: lid, bijdrager, moderator, beheerder, or Participant, Moderator, Keymaster): ignored` })
       return
     }
     result.roles.set(userKey(username), role)

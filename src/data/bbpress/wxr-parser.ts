@@ -63,6 +63,7 @@ interface Draft { fields: Map<string, string>, meta: Map<string, string>, line: 
 
 export async function parseWxr (file: string, progress: (done: number, total: number) => void = () => {}): Promise<WxrExport> {
   const total = statSync(file).size
+  if (total === 0) throw new WxrRefused('the file is empty: not a WordPress export')
   const parser = new SaxesParser({ fileName: file, position: true, xmlns: false })
   const result: WxrExport = { site: '', authors: [], items: [], problems: [] }
   const stack: string[] = []
@@ -78,7 +79,9 @@ export async function parseWxr (file: string, progress: (done: number, total: nu
     throw new WxrRefused(`line ${parser.line}: a DOCTYPE is not part of a WordPress export (its entities are never read): refused`)
   })
   parser.on('error', error => {
-    throw new WxrRefused(`not a well-formed XML file: ${error.message}`)
+    // saxes says "FILE:LINE:COLUMN: message"; the file is named already.
+    const where = /:(\d+):(\d+): ([^]*)$/.exec(error.message)
+    throw new WxrRefused(where ? `not a well-formed XML file: line ${where[1]}, column ${where[2]}: ${where[3]}` : `not a well-formed XML file: ${error.message}`)
   })
   parser.on('opentag', tag => {
     if (stack.length === 0 && tag.name !== 'rss') throw new WxrRefused(`line ${parser.line}: the file begins with <${tag.name}>, not <rss>: not a WordPress export`)
@@ -133,7 +136,6 @@ export async function parseWxr (file: string, progress: (done: number, total: nu
   } finally {
     stream.destroy()
   }
-  if (done === 0) throw new WxrRefused('the file is empty: not a WordPress export')
   result.site = (result.site || channelLink).replace(/\/+$/, '')
   if (result.site === '') throw new WxrRefused('no <wp:base_site_url> or channel <link>: not a WordPress export')
   if (done < total) progress(total, total)
