@@ -66,7 +66,7 @@ export async function exportForum (options: ExportOptions): Promise<Manifest> {
       reject(error)
       ;(zip.outputStream as Readable).destroy()
     }))
-    const written = pipeline(zip.outputStream, createWriteStream(partial, { flags: 'wx' }))
+    const written = pipeline(zip.outputStream, createWriteStream(partial))
     zip.addBuffer(Buffer.from(JSON.stringify(manifest, null, 2) + '\n'), 'manifest.json')
     for (const table of tables) {
       zip.addReadStreamLazy(`tables/${table.name}.jsonl`, callback => callback(null, Readable.from(tableLines(sqlite, table, tick), { objectMode: false })))
@@ -85,7 +85,6 @@ export async function exportForum (options: ExportOptions): Promise<Manifest> {
     await Promise.race([written, failed])
     sqlite.exec('commit')
     await fs.rename(partial, options.file)
-    if (total === 0) progress(0, 0)
     return manifest
   } catch (error) {
     await fs.rm(partial, { force: true })

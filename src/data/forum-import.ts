@@ -227,7 +227,8 @@ export async function importForum (options: ImportOptions): Promise<Manifest> {
         const tableName = /^tables\/([^/]+)\.jsonl$/.exec(name)?.[1]
         if (tableName !== undefined) {
           const table = tables.get(tableName)
-          if (table === undefined || !(tableName in manifest.tables)) throw new ArchiveError(`The archive holds a table ${tableName} that this Kring does not have`)
+          if (table === undefined) throw new ArchiveError(`The archive holds a table ${tableName} that this Kring does not have`)
+          if (!(tableName in manifest.tables)) throw new ArchiveError(`The archive holds a table ${tableName} that its manifest does not list`)
           if (seen.has(tableName)) throw new ArchiveError(`The archive holds table ${tableName} twice`)
           seen.add(tableName)
           await importTable(sqlite, linesOf(await openEntry(zip, entry)), table, manifest.tables[tableName], tick)

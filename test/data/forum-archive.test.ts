@@ -12,6 +12,7 @@ import { makeForum, makeMember } from '../factories.js'
 import { projectPath } from '../../src/lib/paths.js'
 import { loadConfig, uploadsDirectory } from '../../src/config.js'
 import { buildApp } from '../../src/app.js'
+import { decodeValue, encodeValue } from '../../src/data/archive-format.js'
 
 // `kring export FILE` and `kring import FILE`: a whole forum moved between installations (issue 11).
 
@@ -274,4 +275,46 @@ t.test('import refuses a forum that is not empty, a damaged archive, zip-slip an
     t.same(await emptiness(target), EMPTY, `${path.basename(file)} leaves the target empty`)
   }
   t.notOk(existsSync(path.join(dir, 'evil')) || existsSync(path.join(dir, 'x')), 'nothing written outside')
+})
+
+t.test('a started but empty forum takes an import; a running one, or a missing file at export, is refused', async t => {
+  const dir = t.testdir()
+  const source = await buildTestApp(t, { dataDir: path.join(dir, 'source') })
+  const { upload } = await buildForum(source)
+  const archive = path.join(dir, 'forum.zip')
+  t.equal((await kring(source.config.dataDir, 'export', archive)).code, 0)
+  const again = await kring(source.config.dataDir, 'export', archive)
+  t.match(again.stderr, /exists already/, 'an archive is never overwritten')
+
+  // A first start leaves the forum's cookie secret in settings: the archive's takes its place.
+  const started = path.join(dir, 'started')
+  const empty = await buildApp(loadConfig({}, { dataDir: started, demo: false, logLevel: 'silent' }))
+  await empty.close()
+  const imported = await kring(started, 'import', archive)
+  t.equal(imported.code, 0, imported.stderr)
+
+  const running = path.join(dir, 'running')
+  await fs.mkdir(running)
+  await fs.writeFile(path.join(running, 'kring.pid'), String(process.pid))
+  const refused = await kring(running, 'import', archive)
+  t.match(refused.stderr, /The forum is running/)
+
+  const stored = await source.db.selectFrom('uploads').select('stored_name').where('id', '=', upload.id).executeTakeFirstOrThrow()
+  await fs.rm(path.join(uploadsDirectory(source.config), 'files', stored.stored_name))
+  const lost = await kring(source.config.dataDir, 'export', path.join(dir, 'lost.zip'))
+  t.not(lost.code, 0)
+  t.match(lost.stderr, /files\/.+ is named in the database but missing from/)
+  t.notOk(existsSync(path.join(dir, 'lost.zip')) || existsSync(path.join(dir, 'lost.zip.partial')), 'no archive, not even part of one')
+})
+
+t.test('values that JSON has no word for are tagged, and come back as they were', async t => {
+  const blob = Buffer.from([0, 255, 1, 128])
+  t.same(encodeValue(blob), { $base64: 'AP8BgA==' })
+  t.ok((decodeValue(encodeValue(blob)) as Buffer).equals(blob))
+  t.equal(encodeValue(2n ** 53n - 1n), Number.MAX_SAFE_INTEGER)
+  t.same(encodeValue(2n ** 63n - 1n), { $integer: '9223372036854775807' })
+  t.equal(decodeValue({ $integer: '9223372036854775807' }), 2n ** 63n - 1n)
+  t.equal(decodeValue('tekst'), 'tekst')
+  t.throws(() => decodeValue({ $base64: 'x', extra: 1 }), /not text, a number, null or an encoded blob/)
+  t.throws(() => decodeValue([1]), /not text/)
 })
