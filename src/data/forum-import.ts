@@ -181,7 +181,9 @@ async function moveInto (from: string, to: string): Promise<void> {
 /**
  * Imports an archive into an empty, migrated forum: every row with its own ids in one
  * transaction (foreign keys checked at the end), the files beside it, then the search index
- * built anew. Any failure leaves the database and the uploads folder as they were.
+ * built anew. Any failure up to the commit leaves the database and the uploads folder as they
+ * were; after it, files are only renamed into place and the index is built (a start rebuilds
+ * an unfinished one).
  */
 export async function importForum (options: ImportOptions): Promise<Manifest> {
   const { sqlite } = options
@@ -245,6 +247,8 @@ export async function importForum (options: ImportOptions): Promise<Manifest> {
       }
     } catch (error) {
       if (error instanceof ArchiveError) throw error
+      // A full disk or a folder Kring may not write to is not the archive's fault.
+      if ((error as NodeJS.ErrnoException).syscall !== undefined) throw new ArchiveError(`Writing the files to ${options.uploadsDir} failed: ${(error as Error).message}`)
       throw new ArchiveError(`The archive is damaged: ${(error as Error).message}`)
     }
     const missing = Object.keys(manifest.tables).find(table => !seen.has(table))
