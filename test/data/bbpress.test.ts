@@ -7,7 +7,7 @@ import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { projectPath } from '../../src/lib/paths.js'
 import { verifyPassword } from '../../src/lib/passwords.js'
-import { allTextOfClass, countsHold, postIds, textOfClass } from '../helper.js'
+import { allTextOfClass, countsHold, postIds, textOfClass, Visitor } from '../helper.js'
 
 interface Run { code: number, stdout: string, stderr: string, ms: number }
 
@@ -161,14 +161,18 @@ t.test('a bbPress export becomes a Kring forum that reads like the original, wit
   t.equal(mails[0].subject, 'Je account op het nieuwe forum: stel een wachtwoord in')
   const link = new RegExp(`${BASE_URL}/password/reset/([\\w-]+)`).exec(mails[1].text_body)
   t.ok(link, 'the mail holds a link to set the password')
-  const reset = await app.inject(`/password/reset/${link![1]}`)
-  t.equal(reset.statusCode, 200, 'the link opens the set-password form of the password-reset flow')
+  const jan = new Visitor(app)
+  const set = await jan.submit(`/password/reset/${link![1]}`, `/password/reset/${link![1]}`, { password: 'een nieuw lang wachtwoord' })
+  t.equal(set.statusCode, 303, 'the link sets a password through the password-reset flow')
+  const again = new Visitor(app)
+  t.equal((await again.login('jdevries', 'een nieuw lang wachtwoord')).statusCode, 303, 'and the imported member logs in with it')
+  t.match((await again.get('/account')).body, 'j.devries@bibliotheek-noord.nl')
 
   // The same export again adds nothing; a later export with a new reply adds just that.
   const before = await rowCounts(app)
-  const again = await kring(dir, { SMTP_URL: 'smtp://127.0.0.1:9' }, 'import-bbpress', FIXTURE)
-  t.equal(again.code, 0, again.stderr)
-  t.match(again.stdout, /0 forums, 0 topics, 0 replies, 0 new members \(0 mailed/)
+  const rerun = await kring(dir, { SMTP_URL: 'smtp://127.0.0.1:9' }, 'import-bbpress', FIXTURE)
+  t.equal(rerun.code, 0, rerun.stderr)
+  t.match(rerun.stdout, /0 forums, 0 topics, 0 replies, 0 new members \(0 mailed/)
   t.same(await rowCounts(app), before, 'nothing duplicated')
   const later = path.join(dir, 'later.wxr')
   writeFileSync(later, withItem(WXR, { id: 53904, parent: 53890, date: '2019-03-09 10:00:00', creator: 'pieter', text: 'Nog een <strong>late</strong> reactie.' }))
