@@ -155,11 +155,12 @@ export default async function adminRoutes (app: FastifyInstance): Promise<void> 
     return reply.done('/admin#lists', 'flash.settings_saved')
   })
 
-  app.post<{ Body: { name?: string, description?: string, joining?: string } }>('/admin/groups', {
-    schema: { body: formSchema(['name', 'description', 'joining']) }
+  // The SPEC names the way of joining `kind`.
+  app.post<{ Body: { name?: string, description?: string, kind?: string } }>('/admin/groups', {
+    schema: { body: formSchema(['name', 'description', 'kind']) }
   }, async (request, reply) => {
     ensure(can(request.viewer, { do: 'site.administer' }))
-    const { name = '', description = '', joining = '' } = request.body
+    const { name = '', description = '', kind: joining = '' } = request.body
     try {
       if (!(JOININGS as readonly string[]).includes(joining)) throw new GroupError('settings.unknown_choice')
       if (description.trim().length > 300) throw new GroupError('admin.forum_description_length')

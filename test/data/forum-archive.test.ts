@@ -100,7 +100,7 @@ async function buildForum (app: FastifyInstance) {
     if (response.statusCode !== 303) throw new Error(`${what} answered ${response.statusCode}: ${response.body.slice(0, 300)}`)
   }
   ok(await admin.submit('/admin', '/admin/settings', { posts_per_page: '25' }), 'a setting')
-  ok(await admin.submit('/admin', '/admin/groups', { name: 'Regio Noord', description: 'Het noorden', joining: 'closed' }), 'a group')
+  ok(await admin.submit('/admin', '/admin/groups', { name: 'Regio Noord', description: 'Het noorden', kind: 'closed' }), 'a group')
   ok(await admin.submit('/groups/regio-noord', '/groups/regio-noord/members', { action: 'add', username: 'anna' }), 'a group member')
   ok(await admin.submit('/admin', `/admin/forums/${closed.slug}`, { name: closed.name, description: '', parent: '', position: '3', group: 'regio-noord', visibility: 'private' }), 'a private forum')
 

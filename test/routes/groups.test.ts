@@ -15,10 +15,10 @@ async function setup (t: Parameters<typeof buildTestApp>[0]) {
 
 t.test('a beheerder makes a request group, attaches a private forum; a member asks, is let in, reads it, leaves', async t => {
   const { app, forum, admin } = await setup(t)
-  const bad = await admin.submit('/admin', '/admin/groups', { name: 'Regio Noord', description: 'Het noorden', joining: 'iedereen' })
+  const bad = await admin.submit('/admin', '/admin/groups', { name: 'Regio Noord', description: 'Het noorden', kind: 'iedereen' })
   t.equal(bad.statusCode, 400, 'an unknown way of joining is refused')
   t.match(bad.body, 'value="Regio Noord"', 'the typed name is kept')
-  const made = await admin.submit('/admin', '/admin/groups', { name: 'Regio Noord', description: 'Het noorden', joining: 'request' })
+  const made = await admin.submit('/admin', '/admin/groups', { name: 'Regio Noord', description: 'Het noorden', kind: 'request' })
   t.equal(made.statusCode, 303)
   t.equal(made.headers.location, '/groups/regio-noord')
 
@@ -54,8 +54,8 @@ t.test('a beheerder makes a request group, attaches a private forum; a member as
 
 t.test('joining: open at once, closed refused; managers manage their own group only', async t => {
   const { app, admin } = await setup(t)
-  await admin.submit('/admin', '/admin/groups', { name: 'Sector bibliotheken', description: '', joining: 'open' })
-  await admin.submit('/admin', '/admin/groups', { name: 'Regio Zuid', description: '', joining: 'closed' })
+  await admin.submit('/admin', '/admin/groups', { name: 'Sector bibliotheken', description: '', kind: 'open' })
+  await admin.submit('/admin', '/admin/groups', { name: 'Regio Zuid', description: '', kind: 'closed' })
   const bram = await loggedIn(app, 'bram')
   t.equal((await bram.submit('/groups/sector-bibliotheken', '/groups/sector-bibliotheken/join', {})).statusCode, 303)
   t.match((await bram.get('/groups/sector-bibliotheken')).body, 'Groep verlaten', 'an open group: a member at once')
@@ -82,7 +82,7 @@ t.test('joining: open at once, closed refused; managers manage their own group o
 
 t.test('who sees the members: members of the site, not guests; a suspended member joins nothing', async t => {
   const { app, admin } = await setup(t)
-  await admin.submit('/admin', '/admin/groups', { name: 'Thema inclusie', description: 'Over inclusie', joining: 'open' })
+  await admin.submit('/admin', '/admin/groups', { name: 'Thema inclusie', description: 'Over inclusie', kind: 'open' })
   const anna = await loggedIn(app, 'anna')
   await anna.submit('/groups/thema-inclusie', '/groups/thema-inclusie/join', {})
   const guest = await new Visitor(app).get('/groups/thema-inclusie')

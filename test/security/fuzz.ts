@@ -131,7 +131,7 @@ export function stateChangingRoutes (c: Targets): Route[] {
     { name: 'POST /user/:username/moderate (label)', url: p => `/user/${p}/moderate`, param: c.member, fields: ['label'], accepts: [], baseline: () => ({ action: 'label', label: 'Jurist' }) },
     { name: 'POST /post/:id/like', url: p => `/post/${p}/like`, param: String(c.otherPost), fields: ['extra'], accepts: MEMBERS, baseline: () => ({}) },
     { name: 'POST /admin/lists', url: () => '/admin/lists', fields: ['regions', 'sectors'], accepts: [], baseline: () => ({ regions: 'Noord', sectors: 'Musea' }) },
-    { name: 'POST /admin/groups', url: () => '/admin/groups', fields: ['name', 'description', 'joining'], accepts: [], baseline: () => ({ name: 'Regio Oost', description: '', joining: 'open' }) },
+    { name: 'POST /admin/groups', url: () => '/admin/groups', fields: ['name', 'description', 'kind'], accepts: [], baseline: () => ({ name: 'Regio Oost', description: '', kind: 'open' }) },
     { name: 'POST /groups/:slug/join', url: p => `/groups/${p}/join`, param: c.group, fields: ['extra'], accepts: MEMBERS, baseline: () => ({}) },
     { name: 'POST /groups/:slug/leave', url: p => `/groups/${p}/leave`, param: c.group, fields: ['extra'], accepts: MEMBERS, baseline: () => ({}) },
     {
