@@ -76,7 +76,7 @@ t.test('a bbPress export becomes a Kring forum that reads like the original, wit
   const dir = t.testdir({ 'roles.csv': 'username,role\nmarieke,Keymaster\nsanne.bakker,Bijdrager\npieter,moderator\nannemiek,Lid\n' })
   const run = await kring(dir, { SMTP_URL: 'smtp://127.0.0.1:9' }, 'import-bbpress', FIXTURE, '--roles', path.join(dir, 'roles.csv'))
   t.equal(run.code, 0, run.stderr)
-  t.match(run.stdout, /3 forums, 4 topics, 14 replies, 6 new members \(5 mailed a link to set their password\)/)
+  t.match(run.stdout, /4 forums, 5 topics, 14 replies, 6 new members \(5 mailed a link to set their password\)/)
   t.match(run.stdout, /Left out on purpose: 1 spam, 1 trash/)
   t.match(run.stderr, new RegExp(`line ${lineOf('<wp:author_login><![CDATA[oud-lid]]>')}: author "oud-lid": no e-mail address: imported with oud-lid\\.\\w+@no-mail\\.invalid, which receives no mail`))
   t.match(run.stderr, /\[#{30}\] [\d,]+ \/ [\d,]+ bytes read/, 'a progress bar on stderr')
@@ -151,6 +151,12 @@ t.test('a bbPress export becomes a Kring forum that reads like the original, wit
   t.equal((await app.inject('/?p=999999')).statusCode, 200, 'an unknown ?p= is the index as before')
   t.match((await app.inject('/?p=999999')).body, 'Algemeen')
   t.equal((await app.inject('/forums/topic/bestaat-niet/')).statusCode, 404)
+  // A hidden bbPress forum is private here (its group none: moderators and beheerders only), and its old URLs tell guests nothing.
+  t.equal((await app.db.selectFrom('forums').select('private').where('slug', '=', 'bestuur').executeTakeFirstOrThrow()).private, 1)
+  t.equal((await app.inject('/forums/forum/bestuur/')).statusCode, 404)
+  t.equal((await app.inject('/forums/topic/begroting-2020/')).statusCode, 404)
+  t.equal((await app.inject('/?p=53940')).statusCode, 200, 'the index, as for an unknown id')
+  t.notMatch((await app.inject('/search?q=begroting')).body, 'Begroting 2020')
 
   // Members without a password, and a link to set one in the outbox.
   const members = await app.db.selectFrom('users').select(['username', 'email', 'password_hash', 'role']).orderBy('id').execute()
@@ -266,7 +272,7 @@ t.test('a large export streams through', async t => {
   t.ok(size > 4_000_000, `a file of ${(size / 1e6).toFixed(1)} MB`)
   const run = await kring(dir, {}, 'import-bbpress', file)
   t.equal(run.code, 0, run.stderr)
-  t.match(run.stdout, `3 forums, ${4 + topics} topics, ${14 + topics * 19} replies`)
+  t.match(run.stdout, `4 forums, ${5 + topics} topics, ${14 + topics * 19} replies`)
   t.comment(`${(size / 1e6).toFixed(1)} MB, ${topics * 20} posts imported in ${run.ms} ms (process start included)`)
   const app = await appOn(t, dir)
   t.equal(textOfClass((await app.inject('/topic/onderwerp-7')).body, 'pagination-count'), '10 berichten aan het bekijken - 1 tot 10 (van in totaal 20)')
