@@ -113,7 +113,7 @@ export async function importBbpress (db: DB, file: string, settings: ImportSetti
       const forum = await trx.insertInto('forums').values({
         slug,
         name: item.title || slug,
-        description: item.content.replace(/<[^>]*>/g, '').replace(/\s+/g, ' ').trim().slice(0, 500),
+        description: item.content.toString('utf8').replace(/<[^>]*>/g, '').replace(/\s+/g, ' ').trim().slice(0, 500),
         parent_id: parentId === 0 ? null : known.get(`forum:${parentId}`) ?? null,
         position: item.menuOrder,
         private: isPrivate ? 1 : 0,
@@ -127,7 +127,7 @@ export async function importBbpress (db: DB, file: string, settings: ImportSetti
 
     const insertImportedPost = async (item: WxrItem, topicId: number, position: number | null): Promise<number> => {
       const author = members.get(item.creator)!
-      const bodyMd = htmlToMarkdown(item.content)
+      const bodyMd = htmlToMarkdown(item.content.toString('utf8'))
       const bodyHtml = await renderPostBody(trx, bodyMd, { role: author.role })
       const taken = await trx.selectFrom('posts').select('id').where('id', '=', item.id).executeTakeFirst()
       if (taken) report.renumbered++

@@ -30,7 +30,9 @@ export interface WxrItem {
   status: string
   menuOrder: number
   creator: string
-  content: string
+  /** The HTML as UTF-8 bytes: outside the JavaScript heap, so a large export fits where its text would not. */
+  content: Buffer
+  /** Only the bbPress meta the import reads (see META_KEPT). */
   meta: Map<string, string>
   line: number
 }
@@ -48,6 +50,7 @@ export interface WxrExport {
 export class WxrRefused extends Error {}
 
 const ITEM_TYPES = new Set<string>(['forum', 'topic', 'reply'])
+const META_KEPT = new Set(['_bbp_forum_id', '_bbp_topic_id', '_bbp_sticky_topics', '_bbp_super_sticky_topics', '_bbp_forum_visibility'])
 /** No field of a forum post is longer; a longer one is dropped rather than held. */
 const MAX_FIELD = 1024 * 1024
 
@@ -110,7 +113,7 @@ export async function parseWxr (file: string, progress: (done: number, total: nu
         draft = null
       } else if (tag.name === 'wp:meta_key') metaKey = text.trim()
       else if (tag.name === 'wp:meta_value') metaValue = text
-      else if (tag.name === 'wp:postmeta') draft.meta.set(metaKey, metaValue)
+      else if (tag.name === 'wp:postmeta' && META_KEPT.has(metaKey)) draft.meta.set(metaKey, metaValue)
       else if (parent === 'item') draft.fields.set(tag.name, text)
     } else if (author !== null) {
       if (tag.name === 'wp:author') {
@@ -173,7 +176,7 @@ function keepItem (draft: Draft, result: WxrExport): void {
     status: field('wp:status').trim(),
     menuOrder: Number(field('wp:menu_order').trim()) || 0,
     creator: field('dc:creator').trim(),
-    content: field('content:encoded'),
+    content: Buffer.from(field('content:encoded'), 'utf8'),
     meta: draft.meta,
     line: draft.line
   })
