@@ -99,8 +99,9 @@ export async function importBbpress (db: DB, file: string, settings: ImportSetti
       if (member.isNew) report.members++
       if (!known.has(`user:${login}`)) await remember('user', login, member.id)
     }
+    const authorKeys = new Set([...members.keys()].map(login => userKey(login)))
     for (const key of roles.keys()) {
-      if (![...members.keys()].some(login => userKey(login) === key)) report.problems.push({ line: 0, message: `--roles names "${key}", who is no author in this export: ignored` })
+      if (!authorKeys.has(key)) report.problems.push({ line: 0, message: `--roles names "${key}", who is no author in this export: ignored` })
     }
 
     // Forums, parents first.
