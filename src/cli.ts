@@ -301,7 +301,7 @@ async function importBbpressCommand (args: string[]): Promise<string> {
       const skipped = [...report.skipped].map(([status, n]) => `${n} ${status}`).join(', ')
       return [`Imported from ${report.site} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${report.forums} forums, ${report.topics} topics, ${report.posts} replies, ${report.members} new members` +
         (config.smtpUrl === null ? ' (mail is off: they set a password through "Wachtwoord vergeten")' : ` (${report.mailed} mailed a link to set their password)`),
-      ...(skipped === '' ? [] : [`Left out on purpose: ${skipped}`]),
+      ...(skipped === '' ? [] : [`Left out: ${skipped}`]),
       ...(report.renumbered === 0 ? [] : [`${report.renumbered} posts got a new number (their old one was taken)`]),
       ...(report.problems.length === 0 ? [] : [`${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}, listed above`])].join('\n')
     } catch (error) {

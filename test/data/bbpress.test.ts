@@ -54,7 +54,7 @@ function itemLine (id: number, source = WXR): number {
 }
 
 /** One more reply item in the fixture's shape, before the channel ends. */
-function withItem (source: string, item: { id: number, parent: number, date: string, creator: string, text: string, status?: string }): string {
+function withItem (source: string, item: { id: number, parent: number, date: string, creator: string, text: string, status?: string, type?: string }): string {
   const xml = `
 	<item>
 		<title><![CDATA[Reactie op: iets]]></title>
@@ -67,7 +67,7 @@ function withItem (source: string, item: { id: number, parent: number, date: str
 		<wp:status><![CDATA[${item.status ?? 'publish'}]]></wp:status>
 		<wp:post_parent>${item.parent}</wp:post_parent>
 		<wp:menu_order>0</wp:menu_order>
-		<wp:post_type><![CDATA[reply]]></wp:post_type>
+		<wp:post_type><![CDATA[${item.type ?? 'reply'}]]></wp:post_type>
 	</item>`
   return source.replace('\n</channel>', `${xml}\n</channel>`)
 }
@@ -77,7 +77,7 @@ t.test('a bbPress export becomes a Kring forum that reads like the original, wit
   const run = await kring(dir, { SMTP_URL: 'smtp://127.0.0.1:9' }, 'import-bbpress', FIXTURE, '--roles', path.join(dir, 'roles.csv'))
   t.equal(run.code, 0, run.stderr)
   t.match(run.stdout, /4 forums, 5 topics, 14 replies, 6 new members \(5 mailed a link to set their password\)/)
-  t.match(run.stdout, /Left out on purpose: 1 spam, 1 trash/)
+  t.match(run.stdout, /Left out: 1 spam, 1 trash\n/)
   t.match(run.stderr, new RegExp(`line ${lineOf('<wp:author_login><![CDATA[oud-lid]]>')}: author "oud-lid": no e-mail address: imported with oud-lid\\.\\w+@no-mail\\.invalid, which receives no mail`))
   t.match(run.stderr, /\[#{30}\] [\d,]+ \/ [\d,]+ bytes read/, 'a progress bar on stderr')
   t.comment(`fixture imported in ${run.ms} ms (process start included)`)
@@ -194,12 +194,16 @@ t.test('what is not sound is left out and reported with its line; the rest is im
   const dir = t.testdir()
   let source = withItem(WXR, { id: 53895, parent: 53890, date: '2019-03-09 11:00:00', creator: 'pieter', text: 'Dubbel id.' })
   source = withItem(source, { id: 53950, parent: 99999, date: '2019-03-09 12:00:00', creator: 'pieter', text: 'Mijn onderwerp is weg.' })
+  source = withItem(source, { id: 53960, parent: 50, date: '2019-03-09 13:00:00', creator: 'pieter', text: 'Koop nu!', status: 'spam', type: 'topic' })
+  source = withItem(source, { id: 53961, parent: 53960, date: '2019-03-09 14:00:00', creator: 'annemiek', text: 'Ook spam.' })
   const file = path.join(dir, 'broken.wxr')
   writeFileSync(file, source)
   const run = await kring(dir, {}, 'import-bbpress', file)
   t.equal(run.code, 0, run.stderr)
   t.match(run.stderr, `line ${lineOf('Dubbel id.', source) - 4}: reply 53895: the same id as the reply at line ${itemLine(53895)}: skipped`)
   t.match(run.stderr, `line ${lineOf('Mijn onderwerp is weg.', source) - 4}: reply 53950: its topic 99999 is not in the file: skipped`)
+  t.match(run.stdout, 'Left out: 2 spam, 1 trash, 1 in a topic left out', "a spam topic's replies go with it, unreported")
+  t.notMatch(run.stderr, '53961')
   const app = await appOn(t, dir)
   t.equal(textOfClass((await app.inject(TOPIC)).body, 'pagination-count'), '10 berichten aan het bekijken - 1 tot 10 (van in totaal 12)', 'the sound thread is whole')
   t.notMatch((await app.inject(`${TOPIC}/page/2`)).body, 'Dubbel id.')

@@ -41,6 +41,8 @@ export function makePlan (wxr: WxrExport, imported: (kind: 'forum' | 'topic' | '
   const plan: Plan = { forums: [], topics: [], repliesToImported: new Map(), problems: [...wxr.problems], skipped: new Map() }
   const seen = new Map<number, WxrItem>()
   const items: WxrItem[] = []
+  const leftOut = new Set<number>()
+  const skip = (reason: string): void => { plan.skipped.set(reason, (plan.skipped.get(reason) ?? 0) + 1) }
   for (const item of wxr.items) {
     const first = seen.get(item.id)
     if (first) {
@@ -49,7 +51,8 @@ export function makePlan (wxr: WxrExport, imported: (kind: 'forum' | 'topic' | '
     }
     seen.set(item.id, item)
     if (!SHOWN[item.type].includes(item.status)) {
-      plan.skipped.set(item.status || 'no status', (plan.skipped.get(item.status || 'no status') ?? 0) + 1)
+      skip(item.status || 'no status')
+      leftOut.add(item.id)
       continue
     }
     items.push(item)
@@ -82,8 +85,14 @@ export function makePlan (wxr: WxrExport, imported: (kind: 'forum' | 'topic' | '
   const topics = new Map<number, PlannedTopic>()
   for (const item of items.filter(item => item.type === 'topic')) {
     const forumId = item.parent || Number(item.meta.get('_bbp_forum_id') ?? 0)
+    if (leftOut.has(forumId)) {
+      skip('in a forum left out')
+      leftOut.add(item.id)
+      continue
+    }
     if (!forums.has(forumId) && !imported('forum', forumId)) {
       plan.problems.push({ line: item.line, message: `topic ${item.id} "${item.title}": its forum ${forumId} is not in the file: skipped` })
+      leftOut.add(item.id)
       continue
     }
     topics.set(item.id, {
@@ -99,8 +108,12 @@ export function makePlan (wxr: WxrExport, imported: (kind: 'forum' | 'topic' | '
     const topicId = item.parent || Number(item.meta.get('_bbp_topic_id') ?? 0)
     const topic = topics.get(topicId)
     if (topic) topic.replies.push(item)
-    else if (imported('topic', topicId)) plan.repliesToImported.set(topicId, [...plan.repliesToImported.get(topicId) ?? [], item])
-    else plan.problems.push({ line: item.line, message: `reply ${item.id}: its topic ${topicId} is not in the file: skipped` })
+    else if (leftOut.has(topicId)) skip('in a topic left out')
+    else if (imported('topic', topicId)) {
+      const replies = plan.repliesToImported.get(topicId) ?? []
+      replies.push(item)
+      plan.repliesToImported.set(topicId, replies)
+    } else plan.problems.push({ line: item.line, message: `reply ${item.id}: its topic ${topicId} is not in the file: skipped` })
   }
   for (const topic of topics.values()) topic.replies.sort(byDateThenId)
   for (const replies of plan.repliesToImported.values()) replies.sort(byDateThenId)
