@@ -8,7 +8,7 @@ export async function up (db: Kysely<any>): Promise<void> {
     // The old site (its base URL), so two forums' ids never meet.
     .addColumn('source', 'text', c => c.notNull())
     .addColumn('kind', 'text', c => c.notNull().check(sql`kind in ('user', 'forum', 'topic', 'post')`))
-    // A WordPress post id, or an author's login.
+    // A WordPress post id, or a hash of an author's login (no name is kept).
     .addColumn('old_id', 'text', c => c.notNull())
     .addColumn('new_id', 'integer', c => c.notNull())
     .addColumn('imported_at', 'integer', c => c.notNull())

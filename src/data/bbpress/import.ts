@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { DB } from '../../db/index.js'
 import type { Locale } from '../../config.js'
 import type { Role } from '../../db/schema.js'
@@ -79,7 +80,9 @@ export async function importBbpress (db: DB, file: string, settings: ImportSetti
       }
     }
 
-    // Members: every listed author, and whoever wrote a post without being listed.
+    // Members: every listed author, and whoever wrote a post without being listed. An author is
+    // remembered by a hash of their login, so the mapping holds no name once a member is erased.
+    const authorKey = (login: string): string => createHash('sha256').update(`${wxr.site}\n${login}`).digest('base64url').slice(0, 22)
     const authors = new Map(wxr.authors.map(author => [author.login, author]))
     const firstPostAt = new Map<string, number>()
     for (const topic of plan.topics) for (const item of [topic.item, ...topic.replies]) firstPostAt.set(item.creator, Math.min(item.date, firstPostAt.get(item.creator) ?? Infinity))
@@ -89,7 +92,7 @@ export async function importBbpress (db: DB, file: string, settings: ImportSetti
       const member = await importMember(trx, {
         login: login === '' ? 'anoniem' : login,
         author: authors.get(login),
-        knownId: known.get(`user:${login}`),
+        knownId: known.get(`user:${authorKey(login)}`),
         role: roles.get(userKey(login)),
         firstPostAt: firstPostAt.get(login),
         now,
@@ -97,7 +100,7 @@ export async function importBbpress (db: DB, file: string, settings: ImportSetti
       })
       members.set(login, member)
       if (member.isNew) report.members++
-      if (!known.has(`user:${login}`)) await remember('user', login, member.id)
+      if (!known.has(`user:${authorKey(login)}`)) await remember('user', authorKey(login), member.id)
     }
     const authorKeys = new Set([...members.keys()].map(login => userKey(login)))
     for (const key of roles.keys()) {
