@@ -53,8 +53,11 @@ function track (child: ChildProcess): ChildProcess {
   return child
 }
 
+/** The node flags `npm start` gives the server (package.json), so the bench runs it as installed. */
+const START_FLAGS = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.start as string).split(' ').filter(word => word.startsWith('--'))
+
 function startKring (dataDir: string, extraEnv: Record<string, string> = {}): ChildProcess {
-  return track(spawn(process.execPath, [path.join(root, 'dist/src/server.js')], {
+  return track(spawn(process.execPath, [...START_FLAGS, path.join(root, 'dist/src/server.js')], {
     env: { ...process.env, NODE_ENV: 'production', DATA_DIR: dataDir, PORT: String(KRING_PORT), HOST: '127.0.0.1', KRING_DEMO: '0', TRUST_PROXY: '1', ...extraEnv },
     stdio: ['ignore', 'ignore', 'inherit']
   }))

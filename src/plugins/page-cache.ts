@@ -12,7 +12,8 @@ interface Entry { writes: number, at: number, headers: OutgoingHttpHeaders, body
 
 /** How long a kept page is served: relative dates ("5 minuten geleden") stay this close to right. */
 export const GUEST_PAGE_TTL_MS = 20_000
-const MAX_PAGES = 500
+/** All kept pages together stay under this many bytes (of text, as JavaScript stores it), the oldest going first. */
+const MAX_TOTAL = 8 * 1024 * 1024
 const MAX_URL = 400
 const MAX_BYTES = 512 * 1024
 
@@ -25,7 +26,12 @@ const MAX_BYTES = 512 * 1024
  */
 export default fp(async app => {
   const pages = new Map<string, Entry>()
+  let total = 0
   app.decorateRequest('guestPage', null)
+  function forget (key: string): void {
+    total -= pages.get(key)?.body.length ?? 0
+    pages.delete(key)
+  }
 
   app.addHook('onRequest', (request, reply, done) => {
     if (request.method !== 'GET' || (request.headers.cookie ?? '') !== '' || request.url.length > MAX_URL || request.url.startsWith('/static/')) return done()
@@ -47,9 +53,10 @@ export default fp(async app => {
       // A write while the page was made may be half in it: keep it only if none came.
       guest.writes === app.writes.count) {
       const headers = { ...reply.getHeaders(), 'content-length': Buffer.byteLength(payload) } as OutgoingHttpHeaders
-      pages.delete(guest.key)
-      if (pages.size >= MAX_PAGES) pages.delete(pages.keys().next().value!)
+      forget(guest.key)
+      while (total + payload.length > MAX_TOTAL) forget(pages.keys().next().value!)
       pages.set(guest.key, { writes: guest.writes, at: Date.now(), headers, body: payload })
+      total += payload.length
     }
     done(null, payload)
   })

@@ -30,6 +30,13 @@ export interface RenderLimits {
   cooldownMs: number
 }
 
+/**
+ * A thread renders one post at a time, so it needs little memory; without limits V8 would let
+ * each thread's heap grow to the size of the whole server's. A body that needs more than this
+ * ends its thread and is refused as too complex, like one that takes too long.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 }
+
 const RENDER_LIMITS: RenderLimits = { timeLimitMs: 1500, maxWaiting: 100, cooldownMs: 10_000 }
 
 // The worker is a .ts file under the test runner and a .js file once built. Threads get only
@@ -47,7 +54,7 @@ export default fp(async (app, limits: Partial<RenderLimits>) => {
   const { timeLimitMs, maxWaiting, cooldownMs } = { ...RENDER_LIMITS, ...limits }
   // One core stays with the server; the pool starts threads only when there is something to render.
   const threads = Math.max(1, availableParallelism() - 1)
-  const pool = new Piscina({ filename: workerFile, execArgv: workerExecArgv, minThreads: 0, maxThreads: threads, idleTimeout: 10 * 60_000 })
+  const pool = new Piscina({ filename: workerFile, execArgv: workerExecArgv, minThreads: 0, maxThreads: threads, idleTimeout: 10 * 60_000, resourceLimits: WORKER_LIMITS })
   const inFlight = new Set<number>()
   const cooldownUntil = new Map<number, number>()
   // Renders wait here for a free thread; past maxWaiting, new ones are turned away.
