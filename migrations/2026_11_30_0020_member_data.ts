@@ -17,6 +17,8 @@ export async function up (db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('data_exports_by_user').on('data_exports').columns(['user_id', 'id']).execute()
   await db.schema.alterTable('users').addColumn('erase_after', 'integer').execute()
   await db.schema.alterTable('users').addColumn('erased_at', 'integer').execute()
+  // The beheerder's policy for the posts as the member was shown it when they asked.
+  await db.schema.alterTable('users').addColumn('erase_posts', 'text').execute()
   await db.schema.createIndex('users_erase_after').on('users').column('erase_after').where(sql.ref('erase_after'), 'is not', null).execute()
   // A deleted or changed post leaves no trace of its old words in the search index.
   await sql`insert into posts_fts (posts_fts, rank) values ('secure-delete', 1)`.execute(db)
@@ -25,6 +27,7 @@ export async function up (db: Kysely<any>): Promise<void> {
 export async function down (db: Kysely<any>): Promise<void> {
   await sql`insert into posts_fts (posts_fts, rank) values ('secure-delete', 0)`.execute(db)
   await db.schema.dropIndex('users_erase_after').execute()
+  await db.schema.alterTable('users').dropColumn('erase_posts').execute()
   await db.schema.alterTable('users').dropColumn('erased_at').execute()
   await db.schema.alterTable('users').dropColumn('erase_after').execute()
   await db.schema.dropTable('data_exports').execute()

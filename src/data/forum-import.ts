@@ -60,6 +60,10 @@ async function openEntry (zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Reada
   return stream.pipe(check)
 }
 
+/** Longer than any row Kring writes (a post is at most a few hundred kB): a line past this is not read into memory. */
+const MAX_LINE = 16 * 1024 * 1024
+const FILE_FOLDERS = new Set<string>(FILE_COLUMNS.map(column => column.folder))
+
 async function * linesOf (stream: Readable): AsyncGenerator<string> {
   const decoder = new StringDecoder('utf8')
   let rest = ''
@@ -71,6 +75,7 @@ async function * linesOf (stream: Readable): AsyncGenerator<string> {
       start = end + 1
     }
     rest = text.slice(start)
+    if (rest.length > MAX_LINE) throw new ArchiveError(`A line of a table is longer than ${MAX_LINE / 1024 / 1024} MB: this is not an archive Kring wrote`)
   }
   rest += decoder.end()
   if (rest !== '') yield rest
@@ -236,6 +241,8 @@ export async function importForum (options: ImportOptions): Promise<Manifest> {
           await importTable(sqlite, linesOf(await openEntry(zip, entry)), table, manifest.tables[tableName], tick)
         } else if (name.startsWith('uploads/')) {
           const relative = safeRelativePath(name.slice('uploads/'.length))
+          // Only the folders rows name files in: nothing else lands beside the uploads.
+          if (relative !== null && !FILE_FOLDERS.has(relative.split('/')[0])) throw new ArchiveError(`The archive holds "${name}", outside the folders of uploaded files: refused`)
           if (relative === null) throw new ArchiveError(`The archive holds an entry "${name}" that would land outside the uploads folder: refused`)
           await fs.mkdir(path.dirname(path.join(staging, relative)), { recursive: true })
           await pipeline(await openEntry(zip, entry), createWriteStream(path.join(staging, relative), { flags: 'wx' }))

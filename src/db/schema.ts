@@ -50,6 +50,8 @@ export interface UsersTable {
   avatar: string | null
   /** Asked to be erased: at this moment, unless a login cancels it first. */
   erase_after: number | null
+  /** What happens to their posts, as they were told when they asked: 'keep' or 'remove'. */
+  erase_posts: 'keep' | 'remove' | null
   /** Erased: the row keeps the posts' authorship and nothing of the person. */
   erased_at: number | null
 }
@@ -390,7 +392,28 @@ export interface InboundMailsTable {
   outcome: string
 }
 
+export type ImportedKind = 'user' | 'forum' | 'topic' | 'post'
+export type LegacyKind = 'forum' | 'topic' | 'post'
+
+/** What `kring import-bbpress` brought in (migration 2026_11_30_0021). */
+export interface ImportedItemsTable {
+  source: string
+  kind: ImportedKind
+  old_id: string
+  new_id: number
+  imported_at: number
+}
+
+/** Old bbPress paths, decoded, lower-cased and without a trailing slash. */
+export interface LegacyPathsTable {
+  path: string
+  kind: LegacyKind
+  new_id: number
+}
+
 export interface Database {
+  imported_items: ImportedItemsTable
+  legacy_paths: LegacyPathsTable
   data_exports: DataExportsTable
   users: UsersTable
   sessions: SessionsTable

@@ -1,6 +1,7 @@
 import type { DB } from '../db/index.js'
 import type { ErasedPosts } from '../models/settings.js'
 import { findMembersByKeys } from '../models/users.js'
+import { deletePostIn } from '../models/post-deletion.js'
 import { mentionCandidates, renderMarkdown } from '../lib/markdown.js'
 import { isTrustedAuthor } from '../permissions.js'
 import { fillPlaces } from '../models/events.js'
@@ -14,41 +15,56 @@ export interface ErasedFiles {
   exports: string[]
 }
 
-/** A name as a whole word (not inside another), in any case: "jan" in "@Jan," but not in "januari". */
+/** An erased member's username: `~` is not allowed in usernames, so no one can register it first. */
+export const erasedUsername = (userId: number): string => `~verwijderd-${userId}`
+
+/** A name or address as a whole word (not inside another), in any case: "jan" in "@Jan," but not in "januari". */
 function wholeWord (name: string): RegExp {
   return new RegExp(`(?<![\\p{L}\\p{N}_.-])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}\\p{N}_])`, 'giu')
 }
 
 /**
- * Erases a member at once: everything that is theirs or names them goes, in one transaction.
- * Their posts stay under "verwijderd lid" (`erasedName`, in the site's language) or become
- * "Dit bericht is verwijderd." (policy `remove`); their files, profile, address, sessions,
- * notifications, follows, drafts, votes, likes, answers and exports go; mentions and quotes
- * of them in other posts name nobody any more. The row stays (id only) so that posts,
- * reports and the moderation log keep an author without keeping the person; their username
- * and address are free again. Returns the files to remove from disk after the commit.
+ * Erases a member, in one transaction: everything that is theirs or names them goes. Their
+ * posts stay under "verwijderd lid" (`erasedName`, in the site's language) or are deleted as
+ * a moderator would delete them (policy `remove`, without keeping the text for moderators);
+ * their files, profile, address, sessions, notifications, follows, drafts, votes, likes,
+ * answers and exports go; mentions and quotes of them in other posts, and their name or
+ * address in reasons, logs and mails, name nobody any more. The row stays (id only) so posts,
+ * reports and the moderation log keep an author without keeping the person; their username and
+ * address are free again. With `onlyIfDue`, a member whose login called it off meanwhile is
+ * left alone. Returns the files to remove from disk after the commit, or null when nothing was done.
  */
-export async function eraseMember (db: DB, userId: number, options: { policy: ErasedPosts, erasedName: string, now?: number }): Promise<ErasedFiles> {
+export async function eraseMember (db: DB, userId: number, options: { policy: ErasedPosts, erasedName: string, onlyIfDue?: boolean, now?: number }): Promise<ErasedFiles | null> {
   const now = options.now ?? Date.now()
   return db.transaction().execute(async trx => {
     const member = await trx.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow()
-    const names = [member.username, member.display_name].filter(name => name.trim() !== '')
+    if (member.erased_at !== null || (options.onlyIfDue === true && (member.erase_after === null || member.erase_after > now))) return null
+    const names = [member.username, member.email]
+    const erasedName = options.erasedName
 
-    // Their posts: kept as they are, or emptied in place (the place and number stay, as for any deleted post).
-    const own = trx.selectFrom('posts').select('id').where('author_id', '=', userId)
-    await trx.deleteFrom('post_revisions').where('post_id', 'in', own).execute()
+    // Their posts: kept as they are, or deleted in place (the place and number stay; an opening post hides its topic).
+    const own = await trx.selectFrom('posts').select(['id', 'topic_id', 'author_id', 'position']).where('author_id', '=', userId).execute()
+    await trx.deleteFrom('post_revisions').where('post_id', 'in', trx.selectFrom('posts').select('id').where('author_id', '=', userId)).execute()
+    const removed = new Set<number>()
     if (options.policy === 'remove') {
-      await trx.updateTable('topics').set({ answer_post_id: null }).where('answer_post_id', 'in', own).execute()
-      await trx.updateTable('posts').set({ body_md: '', body_html: '', deleted_at: now, deleted_by: userId, fanned_out: 1 })
-        .where('author_id', '=', userId).where('deleted_at', 'is', null).execute()
+      for (const post of own) {
+        await deletePostIn(trx, post, { moderatorId: userId, action: 'post.delete', now }, { keepText: false })
+        removed.add(post.id)
+      }
     }
     const uploads = await trx.deleteFrom('uploads').where('uploader_id', '=', userId).returning(['stored_name', 'thumb_name']).execute()
 
-    // What they did for others to see is undone with its counts: "Nuttig", votes, places at events.
+    // What they did for others to see is undone and the counts follow: "Nuttig", votes, places at events.
     const liked = await trx.deleteFrom('post_likes').where('user_id', '=', userId).returning('post_id').execute()
-    for (const { post_id: postId } of liked) await trx.updateTable('posts').set(eb => ({ like_count: eb('like_count', '-', 1) })).where('id', '=', postId).execute()
+    if (liked.length > 0) {
+      await trx.updateTable('posts').set(eb => ({ like_count: eb.selectFrom('post_likes').select(eb.fn.countAll<number>().as('n')).whereRef('post_likes.post_id', '=', 'posts.id') }))
+        .where('id', 'in', liked.map(row => row.post_id)).execute()
+    }
     const voted = await trx.deleteFrom('topic_votes').where('user_id', '=', userId).returning('topic_id').execute()
-    for (const { topic_id: topicId } of voted) await trx.updateTable('topics').set(eb => ({ vote_count: eb('vote_count', '-', 1) })).where('id', '=', topicId).execute()
+    if (voted.length > 0) {
+      await trx.updateTable('topics').set(eb => ({ vote_count: eb.selectFrom('topic_votes').select(eb.fn.countAll<number>().as('n')).whereRef('topic_votes.topic_id', '=', 'topics.id') }))
+        .where('id', 'in', voted.map(row => row.topic_id)).execute()
+    }
     const answered = await trx.deleteFrom('event_answers').where('user_id', '=', userId).returning('topic_id').execute()
     for (const { topic_id: topicId } of answered) await fillPlaces(trx, topicId)
 
@@ -57,18 +73,19 @@ export async function eraseMember (db: DB, userId: number, options: { policy: Er
     }
     await trx.deleteFrom('user_mutes').where('muted_user_id', '=', userId).execute()
     const exports = await trx.deleteFrom('data_exports').where('user_id', '=', userId).returning('stored_name').execute()
+    // What they wrote to moderators about others' posts is theirs too.
+    await trx.updateTable('reports').set({ reason: '' }).where('reporter_id', '=', userId).execute()
 
-    const removed = options.policy === 'remove' ? new Set((await own.execute()).map(post => post.id)) : new Set<number>()
-    await neutraliseMentions(trx, member.username, names, options.erasedName, removed)
-    await forgetInMails(trx, member.email, names, options.erasedName)
+    await neutraliseMentions(trx, member.username, erasedName, removed)
+    for (const name of names) await forgetName(trx, name, erasedName)
 
     // The row keeps the id and nothing else of the person: "verwijderd lid" on every page.
-    const placeholder = `verwijderd-${userId}`
+    const placeholder = erasedUsername(userId)
     await trx.updateTable('users').set({
       username: placeholder, username_key: placeholder, email: `${placeholder}@erased.invalid`, email_key: `${placeholder}@erased.invalid`,
-      password_hash: '!', role: 'lid', display_name: options.erasedName, organisation: '', job_title: '', region_id: null, sector_id: null,
+      password_hash: '!', role: 'lid', display_name: erasedName, organisation: '', job_title: '', region_id: null, sector_id: null,
       bio_md: '', bio_html: '', website: '', expert_label: '', avatar: null, locale: null, email_mode: 'never', auto_watch: 0,
-      suspended_until: null, suspended_reason: null, email_confirmed_at: null, erase_after: null, erased_at: now
+      suspended_until: null, suspended_reason: null, email_confirmed_at: null, erase_after: null, erase_posts: null, erased_at: now
     }).where('id', '=', userId).execute()
     return {
       uploads: uploads.map(file => ({ storedName: file.stored_name, thumbName: file.thumb_name })),
@@ -97,62 +114,65 @@ function withoutQuotedText (source: string, postIds: Set<number>): string {
 }
 
 /**
- * "@jan" and "[@jan schreef:](/post/1)" in other members' posts, their old versions and
- * drafts become "verwijderd lid"; each changed post is rendered again as when it was written.
+ * "@jan" and "[@jan schreef:](/post/1)" in other members' posts, their old versions and drafts
+ * become "verwijderd lid", and quotes of removed posts lose the words; a changed post is
+ * rendered again as when it was written.
  */
-async function neutraliseMentions (trx: DB, username: string, names: string[], erasedName: string, removedPosts: Set<number>): Promise<void> {
+async function neutraliseMentions (trx: DB, username: string, erasedName: string, removedPosts: Set<number>): Promise<void> {
   const mention = wholeWord(`@${username}`)
+  const rewrite = (text: string): string => withoutQuotedText(text, removedPosts).replace(mention, erasedName)
   const posts = await trx.selectFrom('posts').innerJoin('users', 'users.id', 'posts.author_id')
     .select(['posts.id', 'posts.body_md', 'users.role']).where('posts.body_md', 'like', `%@${username}%`).execute()
   for (const post of posts) {
-    const source = withoutQuotedText(post.body_md, removedPosts).replace(mention, erasedName)
+    const source = rewrite(post.body_md)
     if (source === post.body_md) continue
     const members = await findMembersByKeys(trx, mentionCandidates(source))
     const { html } = renderMarkdown(source, { members, trusted: isTrustedAuthor(post) })
     await trx.updateTable('posts').set({ body_md: source, body_html: html }).where('id', '=', post.id).execute()
   }
   const revisions = await trx.selectFrom('post_revisions').select(['id', 'body_md']).where('body_md', 'like', `%@${username}%`).execute()
-  for (const revision of revisions) {
-    await trx.updateTable('post_revisions').set({ body_md: revision.body_md.replace(mention, erasedName) }).where('id', '=', revision.id).execute()
-  }
+  for (const revision of revisions) await trx.updateTable('post_revisions').set({ body_md: rewrite(revision.body_md) }).where('id', '=', revision.id).execute()
   const drafts = await trx.selectFrom('drafts').select(['user_id', 'form', 'body']).where('body', 'like', `%@${username}%`).execute()
   for (const draft of drafts) {
-    await trx.updateTable('drafts').set({ body: draft.body.replace(mention, erasedName) })
-      .where('user_id', '=', draft.user_id).where('form', '=', draft.form).execute()
-  }
-  // Moderation log: the act stays; a value that held their name (a label, say) names nobody.
-  for (const name of names) {
-    const pattern = wholeWord(name)
-    const rows = await trx.selectFrom('moderation_log').select(['id', 'from_value', 'to_value'])
-      .where(eb => eb.or([eb('from_value', 'like', `%${name}%`), eb('to_value', 'like', `%${name}%`)])).execute()
-    for (const row of rows) {
-      await trx.updateTable('moderation_log').set({ from_value: row.from_value?.replace(pattern, erasedName) ?? null, to_value: row.to_value?.replace(pattern, erasedName) ?? null })
-        .where('id', '=', row.id).execute()
-    }
+    await trx.updateTable('drafts').set({ body: rewrite(draft.body) }).where('user_id', '=', draft.user_id).where('form', '=', draft.form).execute()
   }
 }
 
+/** Free text that may hold a member's name or address, per table: moderators' reasons, the log, others' suspensions. */
+const FREE_TEXT = {
+  reports: ['reason'], moderation_log: ['reason', 'from_value', 'to_value'], posts: ['hidden_reason'], topics: ['hidden_reason'],
+  users: ['suspended_reason'], post_revisions: ['reason']
+} as const
+
 /**
- * Mails to them go, sent or not. Mails to others that name them: those sent go (the outbox
- * keeps them only as a log); those still waiting name "verwijderd lid" instead.
+ * Their username or address, wherever a moderator or a mail wrote it, becomes "verwijderd
+ * lid". Mails to them go; mails to others that name them go once sent (the outbox keeps those
+ * only as a log), and those still waiting name "verwijderd lid" instead.
  */
-async function forgetInMails (trx: DB, email: string, names: string[], erasedName: string): Promise<void> {
-  await trx.deleteFrom('outbox').where('to_address', '=', email).execute()
-  for (const name of [email, ...names]) {
-    const pattern = wholeWord(name)
-    const mails = await trx.selectFrom('outbox').select(['id', 'sent_at', 'subject', 'text_body', 'html_body', 'headers'])
-      .where(eb => eb.or(['subject', 'text_body', 'html_body', 'headers'].map(column => eb(column as 'subject', 'like', `%${name}%`)))).execute()
-    for (const mail of mails) {
-      if (mail.sent_at !== null) {
-        await trx.deleteFrom('outbox').where('id', '=', mail.id).execute()
-        continue
-      }
-      await trx.updateTable('outbox').set({
-        subject: mail.subject.replace(pattern, erasedName),
-        text_body: mail.text_body.replace(pattern, erasedName),
-        html_body: mail.html_body.replace(pattern, erasedName),
-        headers: mail.headers?.replace(pattern, erasedName) ?? null
-      }).where('id', '=', mail.id).execute()
+async function forgetName (trx: DB, name: string, erasedName: string): Promise<void> {
+  const pattern = wholeWord(name)
+  const named = (text: string | null): boolean => text !== null && text.search(pattern) >= 0
+  const replace = (text: string | null): string | null => text?.replace(pattern, erasedName) ?? null
+  for (const [table, columns] of Object.entries(FREE_TEXT) as Array<[keyof typeof FREE_TEXT, readonly string[]]>) {
+    // LIKE finds candidates (case-insensitively for ASCII); the whole-word pattern decides.
+    const rows = await trx.selectFrom(table as 'reports').select(['id', ...columns] as never[])
+      .where(eb => eb.or(columns.map(column => eb(column as 'reason', 'like', `%${name}%`)))).execute() as Array<Record<string, string | null> & { id: number }>
+    for (const row of rows) {
+      if (!columns.some(column => named(row[column]))) continue
+      await trx.updateTable(table as 'reports').set(Object.fromEntries(columns.map(column => [column, replace(row[column])])) as never).where('id', '=', row.id).execute()
     }
+  }
+  await trx.deleteFrom('outbox').where('to_address', '=', name).execute()
+  const mails = await trx.selectFrom('outbox').select(['id', 'sent_at', 'subject', 'text_body', 'html_body', 'headers'])
+    .where(eb => eb.or(['subject', 'text_body', 'html_body', 'headers'].map(column => eb(column as 'subject', 'like', `%${name}%`)))).execute()
+  for (const mail of mails) {
+    if (![mail.subject, mail.text_body, mail.html_body, mail.headers].some(named)) continue
+    if (mail.sent_at !== null) {
+      await trx.deleteFrom('outbox').where('id', '=', mail.id).execute()
+      continue
+    }
+    await trx.updateTable('outbox').set({
+      subject: replace(mail.subject)!, text_body: replace(mail.text_body)!, html_body: replace(mail.html_body)!, headers: replace(mail.headers)
+    }).where('id', '=', mail.id).execute()
   }
 }

@@ -3,6 +3,7 @@ import { rename, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import yazl from 'yazl'
+import { sql } from 'kysely'
 import type { DB } from '../db/index.js'
 import { inReadableForum } from '../models/readable.js'
 import { translator } from '../lib/i18n.js'
@@ -37,17 +38,25 @@ export async function collectMemberData (db: DB, userId: number, baseUrl: string
     .where('posts.author_id', '=', userId).where('posts.deleted_at', 'is', null).orderBy('posts.id').execute()
   const uploads = await db.selectFrom('uploads').select(['id', 'post_id', 'name', 'mime', 'size', 'created_at', 'stored_name'])
     .where('uploader_id', '=', userId).orderBy('id').execute()
+  // Of a topic or forum, the title only while the member reads it now (as on the site); the fact (a follow, a vote) stays theirs.
+  const shown = (of: 'topic' | 'forum' = 'topic') => of === 'topic'
+    ? sql<boolean>`${sql.ref('topics.hidden')} = 0 and ${sql.ref('topics.queued')} = 0 and ${inReadableForum('topics.forum_id', userId)}`
+    : inReadableForum('forums.id', userId)
   const notifications = await db.selectFrom('notifications as n').leftJoin('topics', 'topics.id', 'n.topic_id').leftJoin('users as actor', 'actor.id', 'n.actor_id')
     .select(eb => ['n.kind', 'n.post_id', 'n.created_at', 'n.read_at', 'n.mailed_at',
-      eb.case().when(inReadableForum('topics.forum_id', userId)).then(eb.ref('topics.title')).else(null).end().as('topic'),
-      eb.case().when(inReadableForum('topics.forum_id', userId)).then(eb.ref('actor.username')).else(null).end().as('actor')])
+      eb.case().when(shown()).then(eb.ref('topics.title')).else(null).end().as('topic'),
+      eb.case().when(shown()).then(eb.ref('actor.username')).else(null).end().as('actor')])
     .where('n.user_id', '=', userId).orderBy('n.id').execute()
   const follows = await db.selectFrom('watches').leftJoin('topics', 'topics.id', 'watches.topic_id').leftJoin('forums', 'forums.id', 'watches.forum_id')
-    .select(['watches.level', 'topics.title as topic', 'forums.name as forum']).where('watches.user_id', '=', userId).execute()
+    .select(eb => ['watches.level', eb.case().when(shown()).then(eb.ref('topics.title')).else(null).end().as('topic'),
+      eb.case().when(shown('forum')).then(eb.ref('forums.name')).else(null).end().as('forum')])
+    .where('watches.user_id', '=', userId).execute()
   const events = await db.selectFrom('event_answers').innerJoin('topics', 'topics.id', 'event_answers.topic_id')
-    .select(['topics.title as event', 'topics.slug', 'event_answers.status', 'event_answers.answered_at']).where('event_answers.user_id', '=', userId).execute()
+    .select(eb => [eb.case().when(shown()).then(eb.ref('topics.title')).else(null).end().as('event'), 'event_answers.status', 'event_answers.answered_at'])
+    .where('event_answers.user_id', '=', userId).execute()
   const votes = await db.selectFrom('topic_votes').innerJoin('topics', 'topics.id', 'topic_votes.topic_id')
-    .select(['topics.title as proposal', 'topics.slug', 'topic_votes.created_at']).where('topic_votes.user_id', '=', userId).execute()
+    .select(eb => [eb.case().when(shown()).then(eb.ref('topics.title')).else(null).end().as('proposal'), 'topic_votes.created_at'])
+    .where('topic_votes.user_id', '=', userId).execute()
   const likes = await db.selectFrom('post_likes').select(['post_id', 'created_at']).where('user_id', '=', userId).orderBy('post_id').execute()
   const drafts = await db.selectFrom('drafts').select(['form', 'title', 'body', 'updated_at']).where('user_id', '=', userId).execute()
   const groups = await db.selectFrom('group_members').innerJoin('groups', 'groups.id', 'group_members.group_id')

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
-import { rm } from 'node:fs/promises'
+import { readdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
@@ -44,13 +44,16 @@ export function exportContext (config: Config): ExportContext {
  * what the database freed off the disk: files, avatar and exports, and the old pages in the
  * write-ahead log (freed pages are zeroed as they go: secure_delete, see db/index.ts).
  */
-export async function eraseMemberCompletely (db: DB, sqlite: SQLite.Database, config: Config, userId: number, policy: ErasedPosts): Promise<void> {
-  const files = await eraseMember(db, userId, { policy, erasedName: translator(config.locale).t('user.erased') })
+export async function eraseMemberCompletely (db: DB, sqlite: SQLite.Database, config: Config, userId: number, policy: ErasedPosts, onlyIfDue = false): Promise<boolean> {
+  const files = await eraseMember(db, userId, { policy, erasedName: translator(config.locale).t('user.erased'), onlyIfDue })
+  if (files === null) return false
   const uploads = uploadsDirectory(config)
   await removeFiles(path.join(uploads, 'files'), files.uploads)
   await removeAvatar(path.join(uploads, 'avatars'), files.avatar)
   for (const name of files.exports) await rm(path.join(exportsDirectory(config), name), { force: true })
+  // Busy (a reader still in the log, as when the forum runs beside the CLI): the pages are overwritten as the log wraps.
   sqlite.pragma('wal_checkpoint(TRUNCATE)')
+  return true
 }
 
 /** Members' exports made in the background and taken away after 7 days; erasures done when their grace period ends. */
@@ -65,26 +68,54 @@ export default fp(async (app: FastifyInstance) => {
     for (const job of waiting) {
       if (closing()) return
       const storedName = `${randomBytes(16).toString('hex')}.zip`
-      const size = await writeMemberExport(app.db, job.user_id, path.join(folder, storedName), exportContext(app.config))
-      const now = Date.now()
-      await app.db.transaction().execute(async trx => {
-        await trx.updateTable('data_exports').set({ ready_at: now, expires_at: now + EXPORT_KEPT_MS, stored_name: storedName, size }).where('id', '=', job.id).execute()
-        await app.mailer.enqueue(trx, accountMails(translatorFor(job, app.config.locale), app.config.baseUrl).exportReady(job.email, job.username, now + EXPORT_KEPT_MS))
-      })
-      app.mailer.wake()
+      const file = path.join(folder, storedName)
+      try {
+        const size = await writeMemberExport(app.db, job.user_id, file, exportContext(app.config))
+        const now = Date.now()
+        const offered = await app.db.transaction().execute(async trx => {
+          // Erased meanwhile (the row went with them): nothing to offer, nobody to tell.
+          const updated = await trx.updateTable('data_exports').set({ ready_at: now, expires_at: now + EXPORT_KEPT_MS, stored_name: storedName, size })
+            .where('id', '=', job.id).executeTakeFirst()
+          if (Number(updated.numUpdatedRows) === 0) return false
+          await app.mailer.enqueue(trx, accountMails(translatorFor(job, app.config.locale), app.config.baseUrl).exportReady(job.email, job.username, now + EXPORT_KEPT_MS))
+          return true
+        })
+        if (!offered) await rm(file, { force: true })
+        app.mailer.wake()
+      } catch (error) {
+        // One export that fails (a file gone, a full disk) holds up neither the others nor the erasures.
+        await rm(file, { force: true })
+        await rm(`${file}.part`, { force: true })
+        app.log.error({ err: error, exportId: job.id }, 'a member export failed; it is tried again next round')
+      }
+    }
+  }
+
+  /** Files no row offers: a half-written export from a crash, or one whose member was erased while it was made. */
+  async function removeStrayFiles (): Promise<void> {
+    const offered = new Set((await app.db.selectFrom('data_exports').select('stored_name').where('stored_name', 'is not', null).execute()).map(row => row.stored_name))
+    for (const name of await readdir(folder)) {
+      if (!offered.has(name)) await rm(path.join(folder, name), { force: true })
     }
   }
 
   async function work (closing: () => boolean): Promise<void> {
     await makeWaitingExports(closing)
+    await removeStrayFiles()
     const now = Date.now()
     const expired = await app.db.deleteFrom('data_exports').where('expires_at', '<=', now).returning('stored_name').execute()
     for (const { stored_name: name } of expired) if (name !== null) await rm(path.join(folder, name), { force: true })
-    const due = await app.db.selectFrom('users').select('id').where('erase_after', '<=', now).where('erased_at', 'is', null).execute()
+    const due = await app.db.selectFrom('users').select(['id', 'erase_posts']).where('erase_after', '<=', now).where('erased_at', 'is', null).execute()
     for (const member of due) {
       if (closing()) return
-      await eraseMemberCompletely(app.db, app.sqlite, app.config, member.id, app.settings.erased_posts)
-      app.log.info({ userId: member.id }, 'member erased after the grace period')
+      try {
+        // As they were told when they asked; eraseMember checks again that no login called it off.
+        if (await eraseMemberCompletely(app.db, app.sqlite, app.config, member.id, member.erase_posts ?? app.settings.erased_posts, true)) {
+          app.log.info({ userId: member.id }, 'member erased after the grace period')
+        }
+      } catch (error) {
+        app.log.error({ err: error, userId: member.id }, 'erasing a member failed; it is tried again next round')
+      }
     }
   }
 

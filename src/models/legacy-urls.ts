@@ -1,32 +1,8 @@
 import type { DB } from '../db/index.js'
 import { inReadableForum } from './readable.js'
+import type { ImportedKind, LegacyKind } from '../db/schema.js'
 
-export type ImportedKind = 'user' | 'forum' | 'topic' | 'post'
-export type LegacyKind = 'forum' | 'topic' | 'post'
-
-/** What `kring import-bbpress` brought in (migration 2026_11_30_0021). */
-export interface ImportedItemsTable {
-  source: string
-  kind: ImportedKind
-  old_id: string
-  new_id: number
-  imported_at: number
-}
-
-/** Old bbPress paths, decoded, lower-cased and without a trailing slash. */
-export interface LegacyPathsTable {
-  path: string
-  kind: LegacyKind
-  new_id: number
-}
-
-// These tables belong to the import alone; declared here, they join the one Database interface.
-declare module '../db/schema.js' {
-  interface Database {
-    imported_items: ImportedItemsTable
-    legacy_paths: LegacyPathsTable
-  }
-}
+export type { ImportedKind, LegacyKind }
 
 /** "/Forums/Topic/Caf%C3%A9/" → "/forums/topic/café": how paths are stored and looked up. */
 export function legacyPathKey (rawPath: string): string {

@@ -97,3 +97,13 @@ export async function countDirectory (db: DB, filter: DirectoryFilter): Promise<
   const row = await directory(db, filter).select(eb => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
   return Number(row.n)
 }
+
+/** A name shown on posts must not pass for another member's: their username or display name, in any case. */
+export async function isDisplayNameTaken (db: DB, name: string, exceptUserId: number | null): Promise<boolean> {
+  const nameKey = name.normalize('NFKC').toLowerCase()
+  if (nameKey === '') return false
+  let query = db.selectFrom('users').select('id')
+    .where(eb => eb.or([eb('username_key', '=', nameKey), eb(eb.fn('lower', ['display_name']), '=', nameKey)]))
+  if (exceptUserId !== null) query = query.where('id', '!=', exceptUserId)
+  return (await query.executeTakeFirst()) !== undefined
+}

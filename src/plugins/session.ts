@@ -70,6 +70,9 @@ export default fp(async app => {
     await purgeExpiredSessions(app.db)
     const lifetime = app.settings.session_days * 24 * 3600 * 1000
     const id = await createSession(app.db, user.id, lifetime)
+    // Every way in (the login form, a password reset, a confirmation link) calls off an erasure
+    // still in its grace period: only someone who can log in as the member asked for it.
+    if (user.erase_after !== null) await app.db.updateTable('users').set({ erase_after: null, erase_posts: null }).where('id', '=', user.id).execute()
     this.request.viewer = user
     this.request.sessionId = id
     this.setCookie(SESSION_COOKIE, id, { ...cookieOptions, maxAge: lifetime / 1000 })

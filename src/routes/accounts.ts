@@ -56,10 +56,9 @@ export default async function accountRoutes (app: FastifyInstance): Promise<void
         title: request.i18n.t('account.login'), form: true, values: { login, next }, errors: { login: 'form.login_failed' }
       }, 400)
     }
-    await reply.logIn(user)
-    // Logging in within the grace period keeps the account: the erasure is called off.
+    // Logging in within the grace period calls the erasure off (see plugins/session.ts): say so.
     const erasureCancelled = user.erase_after !== null
-    if (erasureCancelled) await app.db.updateTable('users').set({ erase_after: null }).where('id', '=', user.id).execute()
+    await reply.logIn(user)
     const remembered = [user.id, ...known.filter(id => id !== user.id)].slice(0, KNOWN_ACCOUNTS_KEPT)
     reply.setCookie(KNOWN_DEVICE_COOKIE, remembered.join('.'), {
       path: '/', httpOnly: true, sameSite: 'lax', secure: app.config.baseUrl.startsWith('https:'), signed: true, maxAge: 365 * 24 * 3600

@@ -76,7 +76,7 @@ export default async function memberDataRoutes (app: FastifyInstance): Promise<v
     if (!await verifyPassword(request.body.password ?? '', viewer.password_hash)) return deletePage(request, reply, 'settings.wrong_password')
     const at = Date.now() + ERASURE_GRACE_MS
     await app.db.transaction().execute(async trx => {
-      await trx.updateTable('users').set({ erase_after: at }).where('id', '=', viewer.id).execute()
+      await trx.updateTable('users').set({ erase_after: at, erase_posts: app.settings.erased_posts }).where('id', '=', viewer.id).execute()
       await app.mailer.enqueue(trx, accountMails(translatorFor(viewer, app.config.locale), app.config.baseUrl).erasureAsked(viewer.email, viewer.username, at))
       // Logged out everywhere: only a new login, by someone who knows the password, cancels it.
       await deleteSessionsOf(trx, viewer.id)

@@ -6,7 +6,7 @@ import { can, loginFirst } from '../permissions.js'
 import { uploadsDirectory } from '../config.js'
 import { AVATAR_FILE, AvatarError, removeAvatar, storeAvatar } from '../lib/avatars.js'
 import { acceptFiles, isUpload } from '../lib/uploads.js'
-import { listChoices, saveProfile, setAvatar, type Choice } from '../models/profiles.js'
+import { isDisplayNameTaken, listChoices, saveProfile, setAvatar, type Choice } from '../models/profiles.js'
 import { isPlainName } from '../lib/validation.js'
 import type { User } from '../db/schema.js'
 
@@ -80,12 +80,8 @@ export default async function profileRoutes (app: FastifyInstance): Promise<void
       for (const key of ['display_name', 'organisation', 'job_title'] as const) {
         if (!isPlainName(values[key])) errors[key] ??= 'profile.plain_text'
       }
-      // A name shown on posts must not pass for another member's.
-      const nameKey = values.display_name.normalize('NFKC').toLowerCase()
-      if (nameKey !== '' && nameKey !== member.username_key) {
-        const taken = await app.db.selectFrom('users').select('id').where('id', '!=', member.id)
-          .where(eb => eb.or([eb('username_key', '=', nameKey), eb(eb.fn('lower', ['display_name']), '=', nameKey)])).executeTakeFirst()
-        if (taken) errors.display_name ??= 'profile.name_taken'
+      if (values.display_name.normalize('NFKC').toLowerCase() !== member.username_key && await isDisplayNameTaken(app.db, values.display_name, member.id)) {
+        errors.display_name ??= 'profile.name_taken'
       }
       const websiteError = checkWebsite(values.website)
       if (websiteError !== null) errors.website ??= websiteError

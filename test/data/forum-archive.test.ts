@@ -256,7 +256,12 @@ t.test('import refuses a forum that is not empty, a damaged archive, zip-slip an
   const slipInUploads = path.join(dir, 'slip-uploads.zip')
   await fs.writeFile(slipInUploads, Buffer.from(slipUploads.toString('latin1').replaceAll('files/xx/evil', 'files/../../x'), 'latin1'))
 
+  const beside = await altered(archive, 'beside.zip', entries => entries.set('uploads/scripts/run.sh', Buffer.from('boo')))
+  const longLine = await altered(archive, 'long-line.zip', entries => entries.set('tables/posts.jsonl', Buffer.alloc(17 * 1024 * 1024, 'x')))
+
   for (const [file, message] of [
+    [beside, /outside the folders of uploaded files: refused/],
+    [longLine, /longer than 16 MB/],
     [truncated, /not a readable ZIP archive/],
     [corrupt, /damaged/],
     [badLine, /table posts \(tables\/posts\.jsonl\), line 3: not a JSON object/],

@@ -111,6 +111,14 @@ t.test('a member downloads their data, alone, as a ZIP made in the background', 
 t.test('erasure: asked with the password, called off by a login, done after the grace period, leaving no trace', async t => {
   const app = await buildTestApp(t)
   const { marieke, janV, topic, herPost } = await mariekeAndFriends(app)
+  // Reasons written about her, by a member and a moderator, name her; and someone took a name like the one erasure gives.
+  t.equal((await janV.submit(`/topic/${topic.slug}`, `/post/${herPost}/report`, { reason: `${NAME} (${EMAIL}) zet reclame neer` })).statusCode, 303)
+  await makeMember(app, 'moderator1', 'moderator')
+  const moderator = await loggedIn(app, 'moderator1')
+  t.equal((await moderator.submit(`/topic/${topic.slug}`, `/post/${herPost}/moderate`, { action: 'hide', reason: `gemeld door jan over ${NAME}` })).statusCode, 303)
+  t.equal((await moderator.submit(`/topic/${topic.slug}`, `/post/${herPost}/moderate`, { action: 'unhide', reason: '' })).statusCode, 303)
+  const herId = (await app.db.selectFrom('users').select('id').where('username', '=', NAME).executeTakeFirstOrThrow()).id
+  await makeMember(app, `verwijderd-${herId}`)
   const page = await marieke.get('/account/delete')
   t.match(textOfClass(page.body, 'erasure-policy'), /blijven staan/, 'the policy is shown before deciding')
   const wrong = await marieke.postRaw('/account/delete', { _csrf: csrfToken(page.body)!, password: 'niet het wachtwoord' })
@@ -121,6 +129,15 @@ t.test('erasure: asked with the password, called off by a login, done after the 
   t.equal((await marieke.submit('/account/delete', '/account/delete', { password: PASSWORD })).statusCode, 303)
   t.ok((await app.db.selectFrom('outbox').select('id').where('to_address', '=', EMAIL).where('subject', '=', 'Je account wordt verwijderd').executeTakeFirst()), 'a mail confirms it')
   t.equal((await marieke.get('/account')).statusCode, 303, 'logged out everywhere')
+  // A forgotten password is a way in too: resetting it calls the erasure off as well.
+  await app.db.updateTable('users').set({ erase_after: Date.now() + 60_000 }).where('username', '=', NAME).execute()
+  const forgot = new Visitor(app)
+  t.ok((await forgot.submit('/password/forgot', '/password/forgot', { login: NAME })).statusCode < 400)
+  const resetMail = await app.db.selectFrom('outbox').select('text_body').where('to_address', '=', EMAIL).where('text_body', 'like', '%/password/reset/%').executeTakeFirstOrThrow()
+  const resetPath = /\/password\/reset\/[\w-]+/.exec(resetMail.text_body)![0]
+  t.equal((await forgot.submit(resetPath, resetPath, { password: PASSWORD })).statusCode, 303)
+  t.equal((await app.db.selectFrom('users').select('erase_after').where('username', '=', NAME).executeTakeFirstOrThrow()).erase_after, null, 'a password reset calls it off')
+  await app.db.updateTable('users').set({ erase_after: Date.now() + 60_000 }).where('username', '=', NAME).execute()
   const back = new Visitor(app)
   const login = await back.login(NAME, PASSWORD)
   t.equal(login.headers.location, '/account')
@@ -143,6 +160,10 @@ t.test('erasure: asked with the password, called off by a login, done after the 
   // The username and the address are free again.
   t.ok(await createUser(app.db, { username: NAME, email: EMAIL, passwordHash: 'x' }))
   await app.db.deleteFrom('users').where('username', '=', NAME).execute()
+
+  const reasons = await app.db.selectFrom('reports').select('reason').execute()
+  t.same(reasons.map(r => r.reason), ['verwijderd lid (verwijderd lid) zet reclame neer'], 'a report about her names nobody')
+  t.ok((await app.db.selectFrom('moderation_log').select('reason').execute()).some(r => r.reason === 'gemeld door jan over verwijderd lid'), "the moderator's reason names nobody, the act stays")
 
   const dataDir = app.config.dataDir
   await app.close()
@@ -177,8 +198,9 @@ t.test('kring user erase removes the posts when the beheerder chose so; kring us
   const again = await buildApp(loadConfig({}, { dataDir, demo: false, logLevel: 'silent' }))
   t.teardown(() => again.close())
   const page = (await new Visitor(again).get(`/topic/${topic.slug}`)).body
-  t.notMatch(page, /Bij ons regelt de cao dat/, 'her post is removed')
+  t.notMatch(page, /Bij ons regelt de cao dat/, 'her post is removed, also from the quote of it')
   t.match(page, /Dit bericht is verwijderd/)
+  t.match(page, /verwijderd lid schreef:/)
   t.match(page, /Dank je verwijderd lid/)
 })
 
@@ -193,4 +215,27 @@ t.test('the beheerder chooses what happens to an erased member\'s posts', async 
   t.equal(app.settings.erased_posts, 'remove')
   await makeMember(app, 'piet')
   t.match(textOfClass((await (await loggedIn(app, 'piet')).get('/account/delete')).body, 'erasure-policy'), /worden verwijderd/, 'and the member reads it before deciding')
+})
+
+t.test('an export names no topic the member no longer reads', async t => {
+  const app = await buildTestApp(t)
+  const { marieke } = await mariekeAndFriends(app)
+  await makeMember(app, 'beheer', 'beheerder')
+  const admin = await loggedIn(app, 'beheer')
+  t.equal((await admin.submit('/admin', '/admin/groups', { name: 'Bestuur', description: '', kind: 'closed' })).statusCode, 303)
+  const forum = await makeForum(app, 'Bestuurszaken')
+  const group = await app.db.selectFrom('groups').select('id').where('slug', '=', 'bestuur').executeTakeFirstOrThrow()
+  await app.db.updateTable('forums').set({ private: 1, group_id: group.id }).where('id', '=', forum.id).execute()
+  const me = await app.db.selectFrom('users').select('id').where('username', '=', NAME).executeTakeFirstOrThrow()
+  await app.db.insertInto('group_members').values({ group_id: group.id, user_id: me.id, manager: 0, joined_at: Date.now(), created_at: Date.now() }).execute()
+  const { topic } = await makeTopic(app, { forumId: forum.id, author: (await app.db.selectFrom('users').selectAll().where('username', '=', 'beheer').executeTakeFirstOrThrow()), title: 'Geheime reorganisatieplannen' })
+  t.equal((await marieke.submit(`/topic/${topic.slug}`, `/topic/${topic.slug}/watch`, { level: 'watching' })).statusCode, 303)
+  // She leaves the group: the topic is no longer hers to read.
+  await app.db.deleteFrom('group_members').where('user_id', '=', me.id).execute()
+  t.equal((await marieke.submit('/account/export', '/account/export', {})).statusCode, 303)
+  await app.memberData.flush()
+  const link = /href="(\/account\/export\/\d+)"/.exec((await marieke.get('/account/export')).body)![1]
+  const data = (await unzip((await marieke.get(link)).rawPayload)).get('data.json')!.toString()
+  t.notMatch(data, /Geheime reorganisatieplannen/)
+  t.ok(JSON.parse(data).follows.some((follow: { level: string, topic: string | null }) => follow.level === 'watching' && follow.topic === null), 'the follow itself is listed')
 })

@@ -1,6 +1,7 @@
 import type { DB } from '../../db/index.js'
 import type { Role } from '../../db/schema.js'
-import { checkEmail, checkUsername } from '../../lib/validation.js'
+import { checkEmail, checkUsername, isPlainName } from '../../lib/validation.js'
+import { isDisplayNameTaken } from '../../models/profiles.js'
 import { findUserByEmail, findUserByUsername, setUserRole, userKey } from '../../models/users.js'
 import type { WxrAuthor } from './wxr-parser.js'
 import type { Problem } from './plan.js'
@@ -30,9 +31,16 @@ async function freeUsername (trx: DB, wanted: string): Promise<string> {
   return candidate
 }
 
+/** The author's display name, unless it is not plain text or would pass for another member's (as the profile form checks). */
+async function shownName (trx: DB, author: WxrAuthor | undefined, username: string): Promise<string> {
+  const name = author?.displayName.slice(0, 100) ?? ''
+  if (name === '' || name === username || !isPlainName(name) || await isDisplayNameTaken(trx, name, null)) return ''
+  return name
+}
+
 /**
  * The member for an author login: one imported before (by this source), an existing member
- * with the same name and address, or a new one. Roles from --roles are applied either way.
+ * with the same name and address, or a new one (without mail when another member has the address). Roles from --roles are applied either way.
  */
 export async function importMember (trx: DB, input: {
   login: string, author: WxrAuthor | undefined, knownId: number | undefined, role: Role | undefined, firstPostAt: number | undefined, now: number, problems: Problem[]
@@ -48,9 +56,10 @@ export async function importMember (trx: DB, input: {
   const hasMail = email !== '' && checkEmail(email) === null
   const wanted = usernameFor(login)
   const sameName = await findUserByUsername(trx, wanted)
-  const sameAddress = hasMail ? await findUserByEmail(trx, email) : undefined
-  // The same person, already a member here: their posts join their account.
-  const existing = sameName && hasMail && sameName.email_key === userKey(email) ? sameName : sameAddress
+  // The same person, already a member here (same name and address): their posts join their account.
+  // WordPress never checked its addresses, so an address alone joins nobody to anyone.
+  const existing = sameName && hasMail && sameName.email_key === userKey(email) ? sameName : undefined
+  const addressTaken = existing === undefined && hasMail && await findUserByEmail(trx, email) !== undefined
   if (existing) {
     problems.push({ line: line ?? 0, message: `author "${login}": joined to the existing member "${existing.username}" (same e-mail address)` })
     if (input.role) await setUserRole(trx, existing.id, input.role)
@@ -60,7 +69,10 @@ export async function importMember (trx: DB, input: {
   if (username !== login) problems.push({ line: line ?? 0, message: `author "${login}": imported as "${username}" (usernames are 3 to 30 of A-Z a-z 0-9 _ . - and unique)` })
   if (checkUsername(username) !== null) throw new Error(`could not make a username for "${login}"`)
   let address = email
-  if (!hasMail) {
+  if (addressTaken) {
+    address = `${userKey(username)}.${input.now.toString(36)}@${PLACEHOLDER_DOMAIN}`
+    problems.push({ line: line ?? 0, message: `author "${login}": "${email}" belongs to another member here: imported with ${address}, which receives no mail` })
+  } else if (!hasMail) {
     address = `${userKey(username)}.${input.now.toString(36)}@${PLACEHOLDER_DOMAIN}`
     problems.push({ line: line ?? 0, message: author
       ? `author "${login}": ${email === '' ? 'no e-mail address' : `"${email}" is not an e-mail address`}: imported with ${address}, which receives no mail`
@@ -76,11 +88,11 @@ export async function importMember (trx: DB, input: {
     password_hash: NO_PASSWORD,
     role,
     role_set_by_moderator: input.role ? 1 : 0,
-    display_name: author && author.displayName !== '' && author.displayName !== username ? author.displayName.slice(0, 100) : '',
+    display_name: await shownName(trx, author, username),
     created_at: created,
     // The old forum vouched for the address; the set-password link confirms it again.
     email_confirmed_at: input.now,
     email_mode: hasMail ? 'immediately' : 'never'
   }).returning(['id']).executeTakeFirstOrThrow()
-  return { id: row.id, username, email: address, role, isNew: true, hasMail }
+  return { id: row.id, username, email: address, role, isNew: true, hasMail: hasMail && !addressTaken }
 }
