@@ -4,9 +4,6 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { loadConfig, databaseFile, ConfigError, uploadsDirectory } from './config.js'
 import { backUpUploads, restoreBackup, runningForumPid, uploadsBesideBackup } from './backups.js'
-import { openDatabase, type OpenDatabase } from './db/index.js'
-import { migrateToLatest } from './db/migrate.js'
-import { buildSearchIndex, searchIndexIsCurrent } from './search/index-builder.js'
 import { progressBar } from './lib/progress.js'
 import type { Role } from './db/schema.js'
 import { hashPassword } from './lib/passwords.js'
@@ -16,11 +13,9 @@ import { createUser, findUserByUsername, isEmailTaken, isUsernameTaken, ROLES, s
 import { translator } from './lib/i18n.js'
 import { MAX_INBOUND_BYTES } from './mail/reply-keys.js'
 import { fillBulkDemo } from './demo-bulk.js'
-import { ArchiveError, describeArchive } from './data/archive-format.js'
 import { randomBytes } from 'node:crypto'
-import { importBbpress } from './data/bbpress/import.js'
-import { readRoles } from './data/bbpress/roles.js'
-import { WxrRefused } from './data/bbpress/wxr-parser.js'
+import { newFile, UsageError, withDatabase } from './cli/common.js'
+import { forumExport, forumImport, importBbpressCommand, userErase, userExport } from './cli/data-commands.js'
 
 const USAGE = `Usage: kring <command>
 
@@ -46,9 +41,6 @@ const USAGE = `Usage: kring <command>
 
 The database lives in DATA_DIR (default ./data).`
 
-/** A mistake by the person at the keyboard: printed without a stack trace. */
-class UsageError extends Error {}
-
 function isRole (value: string): value is Role {
   return (ROLES as readonly string[]).includes(value)
 }
@@ -58,21 +50,6 @@ const messages = translator('en')
 
 function check (error: string | null): void {
   if (error !== null) throw new UsageError(messages.t(error))
-}
-
-/** Opens the database, migrated and with a current search index (`kring migrate` shows a progress bar while it builds). */
-async function withDatabase<T> (run: (open: OpenDatabase) => Promise<T>, options: { progress?: boolean } = {}): Promise<T> {
-  const config = loadConfig()
-  const open = openDatabase(databaseFile(config), { synchronous: config.synchronous, locale: config.locale })
-  try {
-    await migrateToLatest(open.db)
-    if (!searchIndexIsCurrent(open.sqlite, config.locale)) {
-      buildSearchIndex(open.sqlite, config.locale, options.progress === true ? progressBar('posts indexed') : () => {})
-    }
-    return await run(open)
-  } finally {
-    await open.db.destroy()
-  }
 }
 
 async function userAdd (args: string[]): Promise<string> {
@@ -122,9 +99,8 @@ async function forumAdd (args: string[]): Promise<string> {
 async function backup (args: string[]): Promise<string> {
   const [file] = args
   if (!file || args.length > 1) throw new UsageError('backup needs FILE')
-  const target = path.resolve(file)
-  if (existsSync(target) || existsSync(uploadsBesideBackup(target))) throw new UsageError(`${target} exists already: choose a new file name`)
-  if (!existsSync(path.dirname(target))) throw new UsageError(`The folder ${path.dirname(target)} does not exist`)
+  const target = newFile(file)
+  if (existsSync(uploadsBesideBackup(target))) throw new UsageError(`${uploadsBesideBackup(target)} exists already: choose a new file name`)
   return withDatabase(async ({ sqlite }) => {
     // SQLite's online backup copies a consistent snapshot while the forum keeps writing.
     await sqlite.backup(target)
@@ -202,113 +178,6 @@ async function mailIn (): Promise<string> {
   } finally {
     await app.close()
   }
-}
-
-/** An archive's problem is the operator's to fix: told without a stack trace. */
-async function archiveWork (work: () => Promise<string>): Promise<string> {
-  try {
-    return await work()
-  } catch (error) {
-    throw error instanceof ArchiveError ? new UsageError(error.message) : error
-  }
-}
-
-async function forumExport (args: string[]): Promise<string> {
-  const [file] = args
-  if (!file || args.length > 1) throw new UsageError('export needs FILE')
-  const target = path.resolve(file)
-  if (existsSync(target)) throw new UsageError(`${target} exists already: choose a new file name`)
-  if (!existsSync(path.dirname(target))) throw new UsageError(`The folder ${path.dirname(target)} does not exist`)
-  const config = loadConfig()
-  const { exportForum } = await import('./data/forum-export.js')
-  const started = Date.now()
-  return withDatabase(() => archiveWork(async () => {
-    const manifest = await exportForum({ databaseFile: databaseFile(config), uploadsDir: uploadsDirectory(config), file: target, progress: progressBar('rows and files') })
-    return `Exported ${describeArchive(manifest)} to ${target} in ${((Date.now() - started) / 1000).toFixed(1)} s`
-  }))
-}
-
-async function forumImport (args: string[]): Promise<string> {
-  const [file] = args
-  if (!file || args.length > 1) throw new UsageError('import needs FILE')
-  const source = path.resolve(file)
-  if (!existsSync(source)) throw new UsageError(`There is no archive at ${source}`)
-  const config = loadConfig()
-  const running = runningForumPid(config.dataDir)
-  if (running !== null) throw new UsageError(`The forum is running (process ${running}): stop it first`)
-  const { importForum } = await import('./data/forum-import.js')
-  const started = Date.now()
-  return withDatabase(({ sqlite }) => archiveWork(async () => {
-    const manifest = await importForum({
-      sqlite, uploadsDir: uploadsDirectory(config), file: source, locale: config.locale, progress: progressBar('rows and files'), indexProgress: progressBar('posts indexed')
-    })
-    return `Imported ${describeArchive(manifest)} from ${source} in ${((Date.now() - started) / 1000).toFixed(1)} s`
-  }))
-}
-
-/** A member's own export (as at /account/export), made at once into FILE. */
-async function userExport (args: string[]): Promise<string> {
-  const [username, file] = args
-  if (!username || !file || args.length > 2) throw new UsageError('user export needs USERNAME FILE')
-  const target = path.resolve(file)
-  if (existsSync(target)) throw new UsageError(`${target} exists already: choose a new file name`)
-  if (!existsSync(path.dirname(target))) throw new UsageError(`The folder ${path.dirname(target)} does not exist`)
-  const config = loadConfig()
-  const { writeMemberExport } = await import('./member-data/export.js')
-  const { exportContext } = await import('./member-data/index.js')
-  return withDatabase(async ({ db }) => {
-    const user = await findUserByUsername(db, username)
-    if (!user || user.erased_at !== null) throw new UsageError(`No member called "${username}"`)
-    const size = await writeMemberExport(db, user.id, target, exportContext(config))
-    return `Exported the data of ${user.username} to ${target} (${size.toLocaleString('en')} bytes)`
-  })
-}
-
-/** Erasure at once, without the grace period, by the beheerder's policy for their posts. */
-async function userErase (args: string[]): Promise<string> {
-  const [username] = args
-  if (!username || args.length > 1) throw new UsageError('user erase needs USERNAME')
-  const config = loadConfig()
-  const { eraseMemberCompletely } = await import('./member-data/index.js')
-  const { loadSettings } = await import('./models/settings.js')
-  return withDatabase(async ({ db, sqlite }) => {
-    const user = await findUserByUsername(db, username)
-    if (!user || user.erased_at !== null) throw new UsageError(`No member called "${username}"`)
-    const policy = (await loadSettings(db)).erased_posts
-    await eraseMemberCompletely(db, sqlite, config, user.id, policy)
-    return `Erased ${username}: their posts were ${policy === 'keep' ? 'kept as "verwijderd lid"' : 'removed'}`
-  })
-}
-
-async function importBbpressCommand (args: string[]): Promise<string> {
-  const { values, positionals } = parseArgs({ args, options: { roles: { type: 'string' } }, allowPositionals: true, strict: true })
-  const [file] = positionals
-  if (!file || positionals.length > 1) throw new UsageError('import-bbpress needs WXR_FILE [--roles ROLES.csv]')
-  if (!existsSync(file)) throw new UsageError(`There is no file ${file}`)
-  if (values.roles !== undefined && !existsSync(values.roles)) throw new UsageError(`There is no file ${values.roles}`)
-  const config = loadConfig()
-  const started = Date.now()
-  return withDatabase(async ({ db }) => {
-    try {
-      const report = await importBbpress(db, file, {
-        roles: values.roles === undefined ? null : readRoles(values.roles),
-        mail: config.smtpUrl === null ? null : { baseUrl: config.baseUrl },
-        siteLocale: config.locale,
-        progress: progressBar
-      })
-      // What was left out goes to stderr, each with the line its item began on.
-      for (const problem of report.problems) process.stderr.write(`kring: ${problem.line > 0 ? `line ${problem.line}: ` : ''}${problem.message}\n`)
-      const skipped = [...report.skipped].map(([status, n]) => `${n} ${status}`).join(', ')
-      return [`Imported from ${report.site} in ${((Date.now() - started) / 1000).toFixed(1)} s: ${report.forums} forums, ${report.topics} topics, ${report.posts} replies, ${report.members} new members` +
-        (config.smtpUrl === null ? ' (mail is off: they set a password through "Wachtwoord vergeten")' : ` (${report.mailed} mailed a link to set their password)`),
-      ...(skipped === '' ? [] : [`Left out: ${skipped}`]),
-      ...(report.renumbered === 0 ? [] : [`${report.renumbered} posts got a new number (their old one was taken)`]),
-      ...(report.problems.length === 0 ? [] : [`${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}, listed above`])].join('\n')
-    } catch (error) {
-      if (error instanceof WxrRefused) throw new UsageError(`${file}: ${error.message}; nothing was imported`)
-      throw error
-    }
-  })
 }
 
 export async function runCli (argv: string[]): Promise<string> {

@@ -14,6 +14,7 @@ import { translator, translatorFor } from '../lib/i18n.js'
 import { accountMails } from '../mail/templates.js'
 import type { ErasedPosts } from '../models/settings.js'
 import { eraseMember } from './erasure.js'
+import { listWaitingExports, markExportReady, offeredExportFiles, removeExpiredExports } from '../models/data-exports.js'
 import { writeMemberExport, type ExportContext } from './export.js'
 
 declare module 'fastify' {
@@ -62,10 +63,7 @@ export default fp(async (app: FastifyInstance) => {
   mkdirSync(folder, { recursive: true })
 
   async function makeWaitingExports (closing: () => boolean): Promise<void> {
-    const waiting = await app.db.selectFrom('data_exports').innerJoin('users', 'users.id', 'data_exports.user_id')
-      .select(['data_exports.id', 'users.id as user_id', 'users.username', 'users.email', 'users.locale'])
-      .where('data_exports.ready_at', 'is', null).where('users.erased_at', 'is', null).orderBy('data_exports.id').execute()
-    for (const job of waiting) {
+    for (const job of await listWaitingExports(app.db)) {
       if (closing()) return
       const storedName = `${randomBytes(16).toString('hex')}.zip`
       const file = path.join(folder, storedName)
@@ -74,9 +72,7 @@ export default fp(async (app: FastifyInstance) => {
         const now = Date.now()
         const offered = await app.db.transaction().execute(async trx => {
           // Erased meanwhile (the row went with them): nothing to offer, nobody to tell.
-          const updated = await trx.updateTable('data_exports').set({ ready_at: now, expires_at: now + EXPORT_KEPT_MS, stored_name: storedName, size })
-            .where('id', '=', job.id).executeTakeFirst()
-          if (Number(updated.numUpdatedRows) === 0) return false
+          if (!await markExportReady(trx, job.id, { storedName, size }, now + EXPORT_KEPT_MS, now)) return false
           await app.mailer.enqueue(trx, accountMails(translatorFor(job, app.config.locale), app.config.baseUrl).exportReady(job.email, job.username, now + EXPORT_KEPT_MS))
           return true
         })
@@ -93,7 +89,7 @@ export default fp(async (app: FastifyInstance) => {
 
   /** Files no row offers: a half-written export from a crash, or one whose member was erased while it was made. */
   async function removeStrayFiles (): Promise<void> {
-    const offered = new Set((await app.db.selectFrom('data_exports').select('stored_name').where('stored_name', 'is not', null).execute()).map(row => row.stored_name))
+    const offered = await offeredExportFiles(app.db)
     for (const name of await readdir(folder)) {
       if (!offered.has(name)) await rm(path.join(folder, name), { force: true })
     }
@@ -103,8 +99,7 @@ export default fp(async (app: FastifyInstance) => {
     await makeWaitingExports(closing)
     await removeStrayFiles()
     const now = Date.now()
-    const expired = await app.db.deleteFrom('data_exports').where('expires_at', '<=', now).returning('stored_name').execute()
-    for (const { stored_name: name } of expired) if (name !== null) await rm(path.join(folder, name), { force: true })
+    for (const name of await removeExpiredExports(app.db, now)) await rm(path.join(folder, name), { force: true })
     const due = await app.db.selectFrom('users').select(['id', 'erase_posts']).where('erase_after', '<=', now).where('erased_at', 'is', null).execute()
     for (const member of due) {
       if (closing()) return

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { Decision } from '../permissions.js'
+import { loginFirst, type Decision } from '../permissions.js'
+import type { User } from '../db/schema.js'
 
 /** An answer other than success, with a locale key that says why. */
 export class HttpError extends Error {
@@ -14,6 +15,12 @@ export const notFound = (): HttpError => new HttpError(404, 'error.not_found')
 /** Throws the refusal in a permission decision; the error handler turns it into 403 or a login redirect. */
 export function ensure (decision: Decision): void {
   if (!decision.ok) throw new HttpError(403, decision.reason, decision.needsLogin)
+}
+
+/** The member asking; a guest is sent to log in first. */
+export function loggedInMember (request: FastifyRequest): User {
+  if (request.viewer === null) ensure(loginFirst)
+  return request.viewer!
 }
 
 /** Only local paths of printable ASCII (as browsers send them): "/x" but not "//host" or "/\host". */

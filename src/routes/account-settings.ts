@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { ensure, HttpError } from '../plugins/errors.js'
+import { HttpError, loggedInMember } from '../plugins/errors.js'
 import { hashPassword, verifyPassword } from '../lib/passwords.js'
 import { translatorFor } from '../lib/i18n.js'
 import { checkEmail, checkPassword, collectErrors, formSchema, type FieldErrors } from '../lib/validation.js'
 import { LOCALES, type Locale } from '../config.js'
-import { EMAIL_MODES, type EmailMode, type User } from '../db/schema.js'
+import { EMAIL_MODES, type EmailMode } from '../db/schema.js'
 import { findUserByEmail, setEmail, setMailPreferences, setLocale, setPasswordHash } from '../models/users.js'
 import { deleteSessionsOf, listSessionsOf } from '../models/sessions.js'
 import { createToken, findTokenUser, revokeTokens, useToken } from '../models/tokens.js'
@@ -15,15 +15,10 @@ const tokenParams = { type: 'object', properties: { token: { type: 'string', max
 
 /** `/account`: a member's own settings, each its own form: address, password, language, mail, sessions. */
 export default async function accountSettingsRoutes (app: FastifyInstance): Promise<void> {
-  // Suspended and unconfirmed members keep their settings too: only a guest is sent to log in.
-  const member = (request: FastifyRequest): User => {
-    ensure(request.viewer === null ? { ok: false, reason: 'refusal.login', needsLogin: true } : { ok: true })
-    return request.viewer!
-  }
   const mailSetUp = (): boolean => app.config.smtpUrl !== null
 
   async function accountPage (request: FastifyRequest, reply: FastifyReply, form?: { section: string, values: Record<string, string>, errors: FieldErrors }): Promise<FastifyReply> {
-    const viewer = member(request)
+    const viewer = loggedInMember(request)
     return reply.page('accounts/settings', {
       title: request.i18n.t('settings.title'),
       account: { email: viewer.email, locale: viewer.locale ?? '', email_mode: viewer.email_mode, auto_watch: viewer.auto_watch === 1 },
@@ -38,14 +33,14 @@ export default async function accountSettingsRoutes (app: FastifyInstance): Prom
 
   /** The current password, asked before the address or password changes. */
   async function checkCurrent (request: FastifyRequest, password: string): Promise<string | null> {
-    return await verifyPassword(password, member(request).password_hash) ? null : 'settings.wrong_password'
+    return await verifyPassword(password, loggedInMember(request).password_hash) ? null : 'settings.wrong_password'
   }
 
   app.post<{ Body: { current?: string, email?: string } }>('/account/email', {
     schema: { body: formSchema(['current', 'email']) },
     onRequest: app.limit('account-email', 10, HOUR)
   }, async (request, reply) => {
-    const viewer = member(request)
+    const viewer = loggedInMember(request)
     const email = (request.body.email ?? '').trim()
     const errors = collectErrors({
       current: await checkCurrent(request, request.body.current ?? ''),
@@ -89,7 +84,7 @@ export default async function accountSettingsRoutes (app: FastifyInstance): Prom
     schema: { body: formSchema(['current', 'password']) },
     onRequest: app.limit('account-password', 10, HOUR)
   }, async (request, reply) => {
-    const viewer = member(request)
+    const viewer = loggedInMember(request)
     const password = request.body.password ?? ''
     const errors = collectErrors({ current: await checkCurrent(request, request.body.current ?? ''), password: checkPassword(password) })
     if (errors) return accountPage(request, reply, { section: 'password', values: {}, errors })
@@ -104,7 +99,7 @@ export default async function accountSettingsRoutes (app: FastifyInstance): Prom
   })
 
   app.post<{ Body: { locale?: string } }>('/account/language', { schema: { body: formSchema(['locale']) } }, async (request, reply) => {
-    const viewer = member(request)
+    const viewer = loggedInMember(request)
     const locale = request.body.locale ?? ''
     if (locale !== '' && !(LOCALES as readonly string[]).includes(locale)) throw new HttpError(400, 'settings.unknown_choice')
     await setLocale(app.db, viewer.id, locale === '' ? null : locale as Locale)
@@ -115,7 +110,7 @@ export default async function accountSettingsRoutes (app: FastifyInstance): Prom
   app.post<{ Body: { email_mode?: string, auto_watch?: string } }>('/account/mail', {
     schema: { body: formSchema(['email_mode', 'auto_watch']) }
   }, async (request, reply) => {
-    const viewer = member(request)
+    const viewer = loggedInMember(request)
     const mode = request.body.email_mode ?? ''
     if (!(EMAIL_MODES as readonly string[]).includes(mode)) throw new HttpError(400, 'settings.unknown_choice')
     await setMailPreferences(app.db, viewer.id, { emailMode: mode as EmailMode, autoWatch: request.body.auto_watch === '1' })
@@ -123,7 +118,7 @@ export default async function accountSettingsRoutes (app: FastifyInstance): Prom
   })
 
   app.post('/account/sessions/end', { schema: { body: formSchema([]) } }, async (request, reply) => {
-    const viewer = member(request)
+    const viewer = loggedInMember(request)
     await deleteSessionsOf(app.db, viewer.id)
     await reply.logOut()
     return reply.done('/', 'flash.logged_out_everywhere')

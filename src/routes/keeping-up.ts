@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { ensure, notFound } from '../plugins/errors.js'
+import { loggedInMember, notFound } from '../plugins/errors.js'
 import type { Viewer } from '../permissions.js'
 import { countListedTopics, listLatestTopics, listUnreadTopics, type TopicListItem } from '../models/topics.js'
 import { firstUnreadPost, markForumRead, unreadCounts, UNREAD_COUNTED } from '../models/reads.js'
@@ -11,7 +11,6 @@ import { formSchema, slugParams } from '../lib/validation.js'
 import { findVisibleTopic, postUrlFor, topicPageUrl } from './topics.js'
 
 const PER_PAGE = 20
-const loginFirst = { ok: false, reason: 'refusal.login', needsLogin: true } as const
 
 /** Topics as lists show them to this viewer: with how many posts they have not seen (members only). */
 export async function withUnread (db: DB, viewer: Viewer, topics: TopicListItem[]): Promise<Array<TopicListItem & { unread: number, unreadMany: boolean }>> {
@@ -47,7 +46,7 @@ export default async function keepingUpRoutes (app: FastifyInstance): Promise<vo
   app.get<{ Querystring: { page?: string } }>('/latest', { schema: pageQuery }, (request, reply) => topicList(request, reply, 'latest'))
 
   app.get<{ Querystring: { page?: string } }>('/unread', { schema: pageQuery }, async (request, reply) => {
-    if (request.viewer === null) ensure(loginFirst)
+    loggedInMember(request)
     return topicList(request, reply, 'unread')
   })
 
@@ -65,7 +64,7 @@ export default async function keepingUpRoutes (app: FastifyInstance): Promise<vo
   app.post<{ Params: { slug: string } }>('/forum/:slug/read', { schema: { params: slugParams, body: formSchema([]) } }, async (request, reply) => {
     const forum = await findReadableForum(app.db, request.viewer, request.params.slug)
     if (!forum) throw notFound()
-    if (request.viewer === null) ensure(loginFirst)
+    loggedInMember(request)
     await markForumRead(app.db, request.viewer!.id, forum.id)
     return reply.done(`/forum/${forum.slug}`, 'flash.forum_read')
   })

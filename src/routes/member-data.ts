@@ -1,7 +1,7 @@
 import { createReadStream, existsSync } from 'node:fs'
 import path from 'node:path'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { ensure, notFound } from '../plugins/errors.js'
+import { loggedInMember, notFound } from '../plugins/errors.js'
 import { verifyPassword } from '../lib/passwords.js'
 import { contentDisposition } from '../lib/documents.js'
 import { translatorFor } from '../lib/i18n.js'
@@ -9,7 +9,7 @@ import { formSchema } from '../lib/validation.js'
 import { accountMails } from '../mail/templates.js'
 import { deleteSessionsOf } from '../models/sessions.js'
 import { ERASURE_GRACE_MS, exportsDirectory } from '../member-data/index.js'
-import type { User } from '../db/schema.js'
+import { askForExport, findOfferedExport, listExportsOf } from '../models/data-exports.js'
 
 const HOUR = 3_600_000
 const idParams = { type: 'object', properties: { id: { type: 'string', pattern: '^[1-9][0-9]{0,12}$' } }, required: ['id'] } as const
@@ -20,15 +20,9 @@ const idParams = { type: 'object', properties: { id: { type: 'string', pattern: 
  * a login cancels; see member-data/).
  */
 export default async function memberDataRoutes (app: FastifyInstance): Promise<void> {
-  const member = (request: FastifyRequest): User => {
-    ensure(request.viewer === null ? { ok: false, reason: 'refusal.login', needsLogin: true } : { ok: true })
-    return request.viewer!
-  }
-
   app.get('/account/export', async (request, reply) => {
-    const viewer = member(request)
-    const exports = await app.db.selectFrom('data_exports').select(['id', 'requested_at', 'ready_at', 'expires_at', 'size'])
-      .where('user_id', '=', viewer.id).where(eb => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', Date.now())])).orderBy('id', 'desc').execute()
+    const viewer = loggedInMember(request)
+    const exports = await listExportsOf(app.db, viewer.id)
     return reply.page('accounts/export', { title: request.i18n.t('export.title'), exports, waiting: exports.some(row => row.ready_at === null) })
   })
 
@@ -36,19 +30,16 @@ export default async function memberDataRoutes (app: FastifyInstance): Promise<v
     schema: { body: formSchema([]) },
     onRequest: app.limit('account-export', 5, HOUR)
   }, async (request, reply) => {
-    const viewer = member(request)
-    // One at a time: asking again while one is being made adds nothing.
-    const waiting = await app.db.selectFrom('data_exports').select('id').where('user_id', '=', viewer.id).where('ready_at', 'is', null).executeTakeFirst()
-    if (!waiting) await app.db.insertInto('data_exports').values({ user_id: viewer.id, requested_at: Date.now() }).execute()
+    const viewer = loggedInMember(request)
+    await askForExport(app.db, viewer.id)
     app.memberData.wake()
     return reply.done('/account/export', 'flash.export_requested')
   })
 
   // Only the member who asked, while it is offered; to anyone else it does not exist.
   app.get<{ Params: { id: string } }>('/account/export/:id', { schema: { params: idParams } }, async (request, reply) => {
-    const viewer = member(request)
-    const row = await app.db.selectFrom('data_exports').select(['stored_name', 'ready_at'])
-      .where('id', '=', Number(request.params.id)).where('user_id', '=', viewer.id).where('expires_at', '>', Date.now()).executeTakeFirst()
+    const viewer = loggedInMember(request)
+    const row = await findOfferedExport(app.db, viewer.id, Number(request.params.id))
     const file = row?.stored_name == null ? null : path.join(exportsDirectory(app.config), row.stored_name)
     if (file === null || !existsSync(file)) throw notFound()
     const name = `kring-${viewer.username}-${new Date(row!.ready_at!).toISOString().slice(0, 10)}.zip`
@@ -57,7 +48,7 @@ export default async function memberDataRoutes (app: FastifyInstance): Promise<v
   })
 
   async function deletePage (request: FastifyRequest, reply: FastifyReply, error?: string): Promise<FastifyReply> {
-    member(request)
+    loggedInMember(request)
     return reply.page('accounts/delete', {
       title: request.i18n.t('erasure.title'),
       policy: request.i18n.t(`erasure.policy_${app.settings.erased_posts}`),
@@ -72,7 +63,7 @@ export default async function memberDataRoutes (app: FastifyInstance): Promise<v
     schema: { body: formSchema(['password']) },
     onRequest: app.limit('account-delete', 10, HOUR)
   }, async (request, reply) => {
-    const viewer = member(request)
+    const viewer = loggedInMember(request)
     if (!await verifyPassword(request.body.password ?? '', viewer.password_hash)) return deletePage(request, reply, 'settings.wrong_password')
     const at = Date.now() + ERASURE_GRACE_MS
     await app.db.transaction().execute(async trx => {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { ensure, HttpError, notFound } from '../plugins/errors.js'
+import { HttpError, loggedInMember, notFound } from '../plugins/errors.js'
 import { countNotifications, listNotifications, openNotification } from '../models/notifications.js'
 import { FORUM_LEVELS, setWatchLevel, TOPIC_LEVELS } from '../models/watches.js'
 import { findReadableForum } from '../models/readable.js'
@@ -10,14 +10,13 @@ import type { WatchLevel } from '../db/schema.js'
 import { findVisibleTopic, topicPageUrl } from './topics.js'
 
 const PER_PAGE = 20
-const loginFirst = { ok: false, reason: 'refusal.login', needsLogin: true } as const
 
 /** A member's notifications, following topics and forums, and the unsubscribe link in every mail. */
 export default async function notificationRoutes (app: FastifyInstance): Promise<void> {
   app.get<{ Querystring: { page?: string } }>('/notifications', {
     schema: { querystring: { type: 'object', properties: { page: { type: 'string' } } } }
   }, async (request, reply) => {
-    if (request.viewer === null) ensure(loginFirst)
+    loggedInMember(request)
     const viewer = request.viewer!
     const number = parsePageParam(request.query.page)
     const page = number === null ? null : paginate(number, PER_PAGE, await countNotifications(app.db, viewer.id))
@@ -32,7 +31,7 @@ export default async function notificationRoutes (app: FastifyInstance): Promise
 
   // Opening one marks it read and goes to what it is about.
   app.get<{ Params: { id: string } }>('/notifications/:id', { schema: { params: idParams } }, async (request, reply) => {
-    if (request.viewer === null) ensure(loginFirst)
+    loggedInMember(request)
     const id = parseId(request.params.id)
     const target = id === null ? undefined : await openNotification(app.db, request.viewer!.id, id)
     if (!target) throw notFound()
@@ -43,7 +42,7 @@ export default async function notificationRoutes (app: FastifyInstance): Promise
     schema: { params: slugParams, body: formSchema(['level']) }
   }, async (request, reply) => {
     const { topic } = await findVisibleTopic(app.db, request.viewer, request.params.slug)
-    if (request.viewer === null) ensure(loginFirst)
+    loggedInMember(request)
     const level = request.body.level ?? ''
     if (!(TOPIC_LEVELS as readonly string[]).includes(level)) throw new HttpError(400, 'settings.unknown_choice')
     await setWatchLevel(app.db, request.viewer!.id, { topicId: topic.id }, level as WatchLevel)
@@ -55,7 +54,7 @@ export default async function notificationRoutes (app: FastifyInstance): Promise
   }, async (request, reply) => {
     const forum = await findReadableForum(app.db, request.viewer, request.params.slug)
     if (!forum) throw notFound()
-    if (request.viewer === null) ensure(loginFirst)
+    loggedInMember(request)
     const level = request.body.level ?? ''
     if (!(FORUM_LEVELS as readonly string[]).includes(level)) throw new HttpError(400, 'settings.unknown_choice')
     await setWatchLevel(app.db, request.viewer!.id, { forumId: forum.id }, level as WatchLevel)

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { ensure, HttpError, notFound } from '../plugins/errors.js'
+import { HttpError, loggedInMember, notFound } from '../plugins/errors.js'
 import { can } from '../permissions.js'
 import { describeSuspension } from '../plugins/views.js'
 import { findUserByUsername, isMuted, listModeratedForumIds, ROLES, setMuted } from '../models/users.js'
@@ -53,7 +53,7 @@ export default async function userRoutes (app: FastifyInstance): Promise<void> {
   }, async (request, reply) => {
     const user = await findUserByUsername(app.db, request.params.username)
     if (!user) throw notFound()
-    if (request.viewer === null) ensure({ ok: false, reason: 'refusal.login', needsLogin: true })
+    loggedInMember(request)
     if (request.viewer!.id === user.id) throw new HttpError(400, 'refusal.not_yourself')
     const muted = request.body.muted === '1'
     await setMuted(app.db, request.viewer!.id, user.id, muted)
