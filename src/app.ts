@@ -1,4 +1,5 @@
 import fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify'
+import { createServer } from 'node:http'
 import formbody from '@fastify/formbody'
 import staticFiles from '@fastify/static'
 import type { Config } from './config.js'
@@ -49,6 +50,19 @@ export const BODY_LIMIT = 1024 * 1024
 /** Builds the whole forum; starting it to listen is server.ts's job. */
 export async function buildApp (config: Config): Promise<FastifyInstance> {
   const app = fastify({
+    // A guest's page kept from before is answered as the request arrives, before any routing or
+    // hook (plugins/page-cache.ts); the server is otherwise the one fastify would make.
+    serverFactory: (handler, options) => {
+      const server = createServer((request, response) => {
+        if (!app.answerFromGuestPages(request, response)) handler(request, response)
+      })
+      // The timeouts fastify sets on a server it makes itself (its defaults are filled in by now).
+      const timeouts = options as { keepAliveTimeout: number, requestTimeout: number, connectionTimeout: number }
+      server.keepAliveTimeout = timeouts.keepAliveTimeout
+      server.requestTimeout = timeouts.requestTimeout
+      server.setTimeout(timeouts.connectionTimeout)
+      return server
+    },
     // JSON lines for a log collector; readable lines when a person runs it in a terminal.
     logger: config.logLevel === 'silent' ? false : {
       level: config.logLevel,

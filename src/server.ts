@@ -39,9 +39,9 @@ async function main (): Promise<void> {
         'the other demo members have passwords of their own. For a real forum start with an empty DATA_DIR and KRING_DEMO=0.')
     }
   }
-  if (!stopAsked()) await app.warmRenderer()
   if (!stopAsked()) {
-    await app.listen({ port: config.port, host: config.host })
+    // The render thread starts on another core while this one gets ready to answer; both finish before a close.
+    await Promise.all([app.warmRenderer(), app.listen({ port: config.port, host: config.host })])
     // So that `kring restore` can tell the forum is running.
     writeFileSync(pidFile(config.dataDir), String(process.pid))
   }

@@ -1,6 +1,4 @@
 import fp from 'fastify-plugin'
-import { SMTPServer } from 'smtp-server'
-import { receiveMail } from './inbound.js'
 import { MAX_INBOUND_BYTES } from './reply-keys.js'
 
 /**
@@ -10,6 +8,9 @@ import { MAX_INBOUND_BYTES } from './reply-keys.js'
 export default fp(async app => {
   const port = app.config.inboundSmtpPort
   if (port === null) return
+  // Loaded only when mail comes in this way: a forum without it starts without them.
+  const { SMTPServer } = await import('smtp-server')
+  const { receiveMail } = await import('./inbound.js')
   const server = new SMTPServer({
     name: new URL(app.config.baseUrl).hostname,
     banner: 'Kring mail in',

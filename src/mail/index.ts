@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import nodemailer, { type Transporter } from 'nodemailer'
+import type { Transporter } from 'nodemailer'
 import type { DB } from '../db/index.js'
 import { backgroundRounds } from '../lib/rounds.js'
 import { enqueueMail, keepUnsentMails, listDueMails, markMailFailed, markMailSent, type MailContent } from './outbox.js'
@@ -28,9 +28,9 @@ const PER_ROUND = 50
  * is tried again (see retryDelayMs). Without SMTP_URL mail stays in the outbox and is logged.
  */
 export default fp(async app => {
-  // One pooled connection, kept open between mails, however many there are.
+  // One pooled connection, kept open between mails, however many there are (nodemailer is loaded only with SMTP_URL set).
   const transport: Transporter | null = app.config.smtpUrl
-    ? nodemailer.createTransport(`${app.config.smtpUrl}${app.config.smtpUrl.includes('?') ? '&' : '?'}pool=true&maxConnections=1`)
+    ? (await import('nodemailer')).default.createTransport(`${app.config.smtpUrl}${app.config.smtpUrl.includes('?') ? '&' : '?'}pool=true&maxConnections=1`)
     : null
   const messageIdHost = new URL(app.config.baseUrl).hostname
   // On close, the round stops after the mail in hand; the rest waits in the outbox.

@@ -1,7 +1,15 @@
 import fp from 'fastify-plugin'
-import type { OutgoingHttpHeaders } from 'node:http'
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Answers a guest's request with a kept page, straight from the HTTP server before any
+     * routing (see app.ts), and says whether it did. Requests through `inject` meet the same
+     * pages in this plugin's first hook.
+     */
+    answerFromGuestPages: (request: IncomingMessage, response: ServerResponse) => boolean
+  }
   interface FastifyRequest {
     /** Set while a guest's page may be kept for the next guest: the key and the writes counted when it began. */
     guestPage: { key: string, writes: number } | null
@@ -33,16 +41,31 @@ export default fp(async app => {
     pages.delete(key)
   }
 
+  /** Whether this request is a guest's that a kept page may answer (or that may be kept). */
+  const isGuestRequest = (request: IncomingMessage): boolean =>
+    request.method === 'GET' && (request.headers.cookie ?? '') === '' && request.url !== undefined && request.url.length <= MAX_URL && !request.url.startsWith('/static/')
+
+  function keptPage (url: string): Entry | undefined {
+    const entry = pages.get(url)
+    return entry !== undefined && entry.writes === app.writes.count && Date.now() - entry.at < GUEST_PAGE_TTL_MS ? entry : undefined
+  }
+
+  // While closing, every answer goes through fastify, which tells the client to close the connection.
+  let closing = false
+  app.addHook('preClose', async () => { closing = true })
+
+  app.decorate('answerFromGuestPages', (request: IncomingMessage, response: ServerResponse): boolean => {
+    const entry = !closing && isGuestRequest(request) ? keptPage(request.url!) : undefined
+    if (entry === undefined) return false
+    // The headers and bytes the first guest got.
+    response.writeHead(200, entry.headers)
+    response.end(entry.body)
+    return true
+  })
+
   app.addHook('onRequest', (request, reply, done) => {
-    if (request.method !== 'GET' || (request.headers.cookie ?? '') !== '' || request.url.length > MAX_URL || request.url.startsWith('/static/')) return done()
-    const entry = pages.get(request.url)
-    if (entry !== undefined && entry.writes === app.writes.count && Date.now() - entry.at < GUEST_PAGE_TTL_MS) {
-      // Straight to the socket: the headers and bytes the first guest got.
-      reply.hijack()
-      reply.raw.writeHead(200, entry.headers)
-      reply.raw.end(entry.body)
-      return
-    }
+    if (!isGuestRequest(request.raw)) return done()
+    if (app.answerFromGuestPages(request.raw, reply.raw)) return reply.hijack()
     request.guestPage = { key: request.url, writes: app.writes.count }
     done()
   })

@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { Feed } from 'feed'
 import { notFound } from '../plugins/errors.js'
 import { findReadableForum } from '../models/readable.js'
 import { findTopicBySlug } from '../models/topics.js'
@@ -16,7 +15,9 @@ const ENTRIES = 20
 export default async function feedRoutes (app: FastifyInstance): Promise<void> {
   const base = app.config.baseUrl
 
-  function atom (reply: FastifyReply, self: string, title: string, page: string, entries: FeedEntry[]): FastifyReply {
+  async function atom (reply: FastifyReply, self: string, title: string, page: string, entries: FeedEntry[]): Promise<FastifyReply> {
+    // Loaded at the first feed asked for, not at every start.
+    const { Feed } = await import('feed')
     const updated = entries.reduce((latest, e) => Math.max(latest, e.edited_at ?? e.created_at), 0)
     const feed = new Feed({
       id: `${base}${self}`, title, link: `${base}${page}`, language: app.config.locale, copyright: '',

@@ -63,3 +63,32 @@ t.test('pages that set a cookie, visitors with one, and private forums are never
   const withCookie = await app.inject({ method: 'GET', url: '/', headers: { cookie: 'iets=anders' } })
   t.equal(withCookie.statusCode, 200)
 })
+
+t.test('over a real connection, a kept page is answered before any routing, and only to guests', async t => {
+  const app = await buildTestApp(t)
+  const forum = await makeForum(app)
+  const jan = await makeMember(app, 'jan')
+  const { topic } = await makeTopic(app, { forumId: forum.id, author: jan })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  const origin = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`
+  // Count what the HTTP server answers by itself.
+  const answer = app.answerFromGuestPages
+  let early = 0
+  app.answerFromGuestPages = (request, response) => { const done = answer(request, response); if (done) early++; return done }
+
+  const url = `${origin}/topic/${topic.slug}`
+  const first = await fetch(url)
+  const firstBody = await first.text()
+  t.equal(early, 0, 'the first guest is answered by the app')
+  app.sqlite.prepare('update topics set title = ? where id = ?').run('Stiekem veranderd', topic.id)
+  const second = await fetch(url)
+  t.equal(await second.text(), firstBody, 'the next guest gets the same bytes')
+  t.equal(early, 1, 'from the HTTP server, before any routing')
+  for (const header of ['content-type', 'content-security-policy', 'x-content-type-options', 'content-length']) t.equal(second.headers.get(header), first.headers.get(header), header)
+  t.equal((await fetch(url, { headers: { cookie: 'kring_session=x' } })).status, 200)
+  t.equal(early, 1, 'a request with a cookie goes to the app')
+  t.equal((await fetch(url, { method: 'HEAD' })).status, 200)
+  t.equal(early, 1, 'and so does anything but GET')
+  app.sqlite.prepare('update topics set title = ? where id = ?').run('Een vraag over verlof', topic.id)
+})
