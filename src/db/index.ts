@@ -22,6 +22,16 @@ export interface OpenDatabase {
  */
 const UNSEEN_BY_GUESTS = /^\s*(?:(?:insert\s+(?:or\s+\w+\s+)?into|replace\s+into|update|delete\s+from)\s+"?(?:sessions|topic_reads|notifications|drafts|login_failures|outbox|inbound_mails|email_tokens|watches|user_mutes)\b|begin|commit|rollback|savepoint|release|pragma)/i
 
+/**
+ * A write refused by a unique index, and which index: the name of the column, as SQLite says it
+ * ("users.email_key"). The one place that reads the driver's error, so a second database needs
+ * only a second branch here.
+ */
+export function uniqueViolation (error: unknown): { index: string } | null {
+  if (error instanceof SQLite.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE') return { index: error.message }
+  return null
+}
+
 /** 3.51.3 fixes a WAL-reset bug that can corrupt a database under concurrent checkpoints. */
 export const MINIMUM_SQLITE_VERSION = '3.51.3'
 

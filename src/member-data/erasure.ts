@@ -5,6 +5,8 @@ import { deletePostIn } from '../models/post-deletion.js'
 import { mentionCandidates, renderMarkdown } from '../lib/markdown.js'
 import { isTrustedAuthor } from '../permissions.js'
 import { fillPlaces } from '../models/events.js'
+import { recountLikes } from '../models/likes.js'
+import { recountVotes } from '../models/proposals.js'
 
 /** The files an erasure leaves for the caller to remove once it is committed. */
 export interface ErasedFiles {
@@ -56,15 +58,9 @@ export async function eraseMember (db: DB, userId: number, options: { policy: Er
 
     // What they did for others to see is undone and the counts follow: "Nuttig", votes, places at events.
     const liked = await trx.deleteFrom('post_likes').where('user_id', '=', userId).returning('post_id').execute()
-    if (liked.length > 0) {
-      await trx.updateTable('posts').set(eb => ({ like_count: eb.selectFrom('post_likes').select(eb.fn.countAll<number>().as('n')).whereRef('post_likes.post_id', '=', 'posts.id') }))
-        .where('id', 'in', liked.map(row => row.post_id)).execute()
-    }
+    await recountLikes(trx, liked.map(row => row.post_id))
     const voted = await trx.deleteFrom('topic_votes').where('user_id', '=', userId).returning('topic_id').execute()
-    if (voted.length > 0) {
-      await trx.updateTable('topics').set(eb => ({ vote_count: eb.selectFrom('topic_votes').select(eb.fn.countAll<number>().as('n')).whereRef('topic_votes.topic_id', '=', 'topics.id') }))
-        .where('id', 'in', voted.map(row => row.topic_id)).execute()
-    }
+    await recountVotes(trx, voted.map(row => row.topic_id))
     const answered = await trx.deleteFrom('event_answers').where('user_id', '=', userId).returning('topic_id').execute()
     for (const { topic_id: topicId } of answered) await fillPlaces(trx, topicId)
 

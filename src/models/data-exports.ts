@@ -28,10 +28,10 @@ export async function listWaitingExports (db: DB) {
     .where('data_exports.ready_at', 'is', null).where('users.erased_at', 'is', null).orderBy('data_exports.id').execute()
 }
 
-/** Marks an export made; false when its row is gone (the member was erased meanwhile). */
+/** Marks an export made; false when its row is gone (the member was erased meanwhile) or another round made it already. */
 export async function markExportReady (trx: DB, id: number, file: { storedName: string, size: number }, until: number, now = Date.now()): Promise<boolean> {
   const updated = await trx.updateTable('data_exports').set({ ready_at: now, expires_at: until, stored_name: file.storedName, size: file.size })
-    .where('id', '=', id).executeTakeFirst()
+    .where('id', '=', id).where('ready_at', 'is', null).executeTakeFirst()
   return Number(updated.numUpdatedRows) > 0
 }
 

@@ -123,9 +123,11 @@ export async function listEventsNotOver (db: DB, readerId: number | null | 'all'
   return query.orderBy('events.starts_at').limit(limit).execute()
 }
 
-/** This member was reminded of this occurrence (in the transaction that queued the mail). */
-export async function markReminded (trx: DB, topicId: number, userId: number, occurrenceStart: number): Promise<void> {
-  await trx.updateTable('event_answers').set({ reminded_for: occurrenceStart }).where('topic_id', '=', topicId).where('user_id', '=', userId).execute()
+/** Claims this member's reminder of this occurrence: false when they were reminded of it already (queue nothing then). */
+export async function markReminded (trx: DB, topicId: number, userId: number, occurrenceStart: number): Promise<boolean> {
+  const claimed = await trx.updateTable('event_answers').set({ reminded_for: occurrenceStart }).where('topic_id', '=', topicId).where('user_id', '=', userId)
+    .where(eb => eb.or([eb('reminded_for', 'is', null), eb('reminded_for', '!=', occurrenceStart)])).executeTakeFirst()
+  return Number(claimed.numUpdatedRows) > 0
 }
 
 /** Members going to this occurrence who were not reminded of it yet: confirmed addresses that read the event's forum. */

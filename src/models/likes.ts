@@ -8,9 +8,16 @@ export async function toggleLike (db: DB, postId: number, userId: number, now = 
       .onConflict(oc => oc.doNothing()).executeTakeFirst()
     const liked = Number(added.numInsertedOrUpdatedRows ?? 0) > 0
     if (!liked) await trx.deleteFrom('post_likes').where('post_id', '=', postId).where('user_id', '=', userId).execute()
-    await trx.updateTable('posts').set(eb => ({ like_count: eb('like_count', '+', liked ? 1 : -1) })).where('id', '=', postId).execute()
+    await recountLikes(trx, [postId])
     return liked ? 'liked' : 'unliked'
   })
+}
+
+/** Sets each post's count from its marks (counted, not added to: right however many toggle at once, on any database). */
+export async function recountLikes (trx: DB, postIds: number[]): Promise<void> {
+  if (postIds.length === 0) return
+  await trx.updateTable('posts').set(eb => ({ like_count: eb.selectFrom('post_likes').select(eb.fn.countAll<number>().as('n')).whereRef('post_likes.post_id', '=', 'posts.id') }))
+    .where('id', 'in', postIds).execute()
 }
 
 /** Which of these posts the member marked. */

@@ -9,9 +9,16 @@ export async function toggleVote (db: DB, topicId: number, userId: number, now =
       .onConflict(oc => oc.doNothing()).executeTakeFirst()
     const voted = Number(added.numInsertedOrUpdatedRows ?? 0) > 0
     if (!voted) await trx.deleteFrom('topic_votes').where('topic_id', '=', topicId).where('user_id', '=', userId).execute()
-    await trx.updateTable('topics').set(eb => ({ vote_count: eb('vote_count', '+', voted ? 1 : -1) })).where('id', '=', topicId).execute()
+    await recountVotes(trx, [topicId])
     return voted ? 'voted' : 'unvoted'
   })
+}
+
+/** Sets each proposal's count from its votes (counted, not added to: right however many vote at once, on any database). */
+export async function recountVotes (trx: DB, topicIds: number[]): Promise<void> {
+  if (topicIds.length === 0) return
+  await trx.updateTable('topics').set(eb => ({ vote_count: eb.selectFrom('topic_votes').select(eb.fn.countAll<number>().as('n')).whereRef('topic_votes.topic_id', '=', 'topics.id') }))
+    .where('id', 'in', topicIds).execute()
 }
 
 export async function hasVoted (db: DB, topicId: number, userId: number): Promise<boolean> {

@@ -14,7 +14,8 @@ export async function markTopicRead (db: DB, userId: number, topicId: number, po
 export async function markForumRead (db: DB, userId: number, forumId: number): Promise<void> {
   await sql`insert into topic_reads (user_id, topic_id, last_position)
     select ${userId}, id, post_count from topics where forum_id = ${forumId}
-    on conflict (user_id, topic_id) do update set last_position = max(last_position, excluded.last_position)`.execute(db)
+    on conflict (user_id, topic_id) do update set last_position = case when excluded.last_position > topic_reads.last_position
+      then excluded.last_position else topic_reads.last_position end`.execute(db)
 }
 
 /**

@@ -41,7 +41,8 @@ export async function listOpenReports (db: DB, forumIds: number[] | null): Promi
     ])
     .where('reports.resolved_at', 'is', null)
   if (forumIds !== null) query = query.where('topics.forum_id', 'in', [...forumIds, -1])
-  const rows = await query.groupBy('reports.post_id').orderBy('count', 'desc').orderBy('first_at').execute()
+  // Grouped by every row the columns come from (one per post), as any SQL database accepts.
+  const rows = await query.groupBy(['reports.post_id', 'posts.id', 'topics.id', 'author.id']).orderBy('count', 'desc').orderBy('first_at').execute()
   return rows.map(row => ({ ...row, reports: JSON.parse(row.reports) as OpenReportGroup['reports'] }))
 }
 

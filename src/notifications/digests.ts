@@ -59,6 +59,9 @@ export function composeDigest (member: DigestMember, lines: { followed: DigestLi
   return { ...mail, headers: { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } }
 }
 
-export async function markDigestSent (trx: DB, userId: number, now = Date.now()): Promise<void> {
-  await trx.updateTable('users').set({ last_digest_at: now }).where('id', '=', userId).execute()
+/** Claims a member's digest for this period: false when another round sent it since it was listed (the caller then queues nothing). */
+export async function markDigestSent (trx: DB, member: Pick<DigestMember, 'id' | 'last_digest_at'>, now = Date.now()): Promise<boolean> {
+  const claimed = await trx.updateTable('users').set({ last_digest_at: now }).where('id', '=', member.id)
+    .where(eb => member.last_digest_at === null ? eb('last_digest_at', 'is', null) : eb('last_digest_at', '=', member.last_digest_at)).executeTakeFirst()
+  return Number(claimed.numUpdatedRows) > 0
 }

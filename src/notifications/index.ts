@@ -91,18 +91,17 @@ export default fp(async app => {
       if (closing()) return
       await app.db.transaction().execute(async trx => {
         for (const item of due) {
+          if (!await markNotificationMailed(trx, item.id)) continue
           const mail = notificationMail(item, context)
           if (mail && item.post_id !== null) Object.assign(mail.headers!, replyTo(item.user_id, item.post_id))
           if (mail) await app.mailer.enqueue(trx, mail)
-          await markNotificationMailed(trx, item.id)
         }
       })
     }
     for (const member of await listDigestsDue(app.db, BATCH)) {
       const mail = composeDigest(member, await digestLines(app.db, member), context)
       await app.db.transaction().execute(async trx => {
-        if (mail) await app.mailer.enqueue(trx, mail)
-        await markDigestSent(trx, member.id)
+        if (await markDigestSent(trx, member) && mail) await app.mailer.enqueue(trx, mail)
       })
     }
     await sendEventReminders(app.db, app.mailer.enqueue, context)

@@ -86,6 +86,11 @@ export function notificationMail (due: DueMail, context: { baseUrl: string, host
   }
 }
 
-export async function markNotificationMailed (trx: DB, id: number, now = Date.now()): Promise<void> {
-  await trx.updateTable('notifications').set({ mailed_at: now }).where('id', '=', id).execute()
+/**
+ * Claims a notification's mail: false when it was mailed already (by another round, or another
+ * process on a shared database), so the caller queues nothing. Call it before queueing, in one transaction.
+ */
+export async function markNotificationMailed (trx: DB, id: number, now = Date.now()): Promise<boolean> {
+  const claimed = await trx.updateTable('notifications').set({ mailed_at: now }).where('id', '=', id).where('mailed_at', 'is', null).executeTakeFirst()
+  return Number(claimed.numUpdatedRows) > 0
 }

@@ -25,15 +25,15 @@ export async function sendEventReminders (db: DB, enqueue: (trx: DB, mail: MailC
     if (recipients.length === 0) continue
     await db.transaction().execute(async trx => {
       for (const member of recipients) {
+        if (!await markReminded(trx, event.topic_id, member.id, next.start.getTime())) continue
+        sent++
         const locale = member.locale ?? context.siteLocale
         await enqueue(trx, eventReminderMail(translator(locale), context.baseUrl, {
           to: member.email, username: member.username, title: event.title, place: event.place,
           when: describeOccurrence(next, event.time_zone, locale), url: `${context.baseUrl}/topic/${event.slug}#event`
         }))
-        await markReminded(trx, event.topic_id, member.id, next.start.getTime())
       }
     })
-    sent += recipients.length
   }
   return sent
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { SqliteError } from 'better-sqlite3'
+import { uniqueViolation } from '../db/index.js'
 import { HttpError } from '../plugins/errors.js'
 import { hashPassword } from '../lib/passwords.js'
 import { checkEmail, checkPassword, checkUsername, collectErrors, formSchema, type FieldErrors } from '../lib/validation.js'
@@ -71,9 +71,11 @@ export default async function registrationRoutes (app: FastifyInstance): Promise
       })
     } catch (error) {
       // Two sign-ups racing for one name or address: the unique index decides.
-      if (error instanceof SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE') {
-        if (error.message.includes('email_key') && mailSetUp) return checkMailPage(reply, email)
-        return page(reply, values, error.message.includes('email_key') ? { email: 'form.email_taken' } : { username: 'form.username_taken' }, 400)
+      const taken = uniqueViolation(error)
+      if (taken !== null) {
+        const address = taken.index.includes('email_key')
+        if (address && mailSetUp) return checkMailPage(reply, email)
+        return page(reply, values, address ? { email: 'form.email_taken' } : { username: 'form.username_taken' }, 400)
       }
       throw error
     }
