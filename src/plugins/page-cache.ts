@@ -65,7 +65,11 @@ export default fp(async app => {
 
   app.addHook('onRequest', (request, reply, done) => {
     if (!isGuestRequest(request.raw)) return done()
-    if (app.answerFromGuestPages(request.raw, reply.raw)) return reply.hijack()
+    if (app.answerFromGuestPages(request.raw, reply.raw)) {
+      // Answered: fastify does nothing more with this request (the hook's done is never called).
+      reply.hijack()
+      return
+    }
     request.guestPage = { key: request.url, writes: app.writes.count }
     done()
   })
