@@ -40,8 +40,9 @@ async function main (): Promise<void> {
     }
   }
   if (!stopAsked()) {
-    // The render thread starts on another core while this one gets ready to answer; both finish before a close.
-    await Promise.all([app.warmRenderer(), app.listen({ port: config.port, host: config.host })])
+    // The render thread starts on another core while this one gets ready to answer (a post in the
+    // first moments waits for it); both finish before a close.
+    await Promise.all([app.warmRenderer().then(() => app!.log.info('render thread ready')), app.listen({ port: config.port, host: config.host })])
     // So that `kring restore` can tell the forum is running.
     writeFileSync(pidFile(config.dataDir), String(process.pid))
   }

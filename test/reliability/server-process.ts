@@ -72,10 +72,15 @@ export function spawnServer (dataDir: string, env: Record<string, string> = {}):
   return { child, output: () => output, exited, listening }
 }
 
-/** Starts `src/server.ts` as its own process and resolves once it listens. */
+/** Starts `src/server.ts` as its own process and resolves once it listens and its render thread is ready (posts are answered at once). */
 export async function startServer (dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
   const { listening, ...server } = spawnServer(dataDir, env)
-  return { ...server, baseUrl: await listening }
+  const baseUrl = await listening
+  while (!server.output().includes('render thread ready')) {
+    if (server.child.exitCode !== null) throw new Error(`server exited while starting:\n${server.output()}`)
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+  return { ...server, baseUrl }
 }
 
 function cookiesFrom (response: Response, jar: Map<string, string>): void {
