@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import yauzl from 'yauzl'
+import sharp from 'sharp'
 import type { FastifyInstance } from 'fastify'
 import { buildTestApp, csrfToken, decodeEntities, loggedIn, textOfClass, Visitor } from '../helper.js'
 import { makeForum, makeMember, makeTopic, PASSWORD } from '../factories.js'
@@ -49,9 +50,11 @@ async function mariekeAndFriends (app: FastifyInstance) {
   const forum = await makeForum(app)
   const jan = await makeMember(app, 'jan')
   await createUser(app.db, { username: NAME, email: EMAIL, passwordHash: await hashPassword(PASSWORD, 10), role: 'bijdrager' })
-  await app.db.updateTable('users').set({ display_name: DISPLAY, organisation: 'Bibliotheek Zuid' }).where('username', '=', NAME).execute()
   const { topic } = await makeTopic(app, { forumId: forum.id, author: jan, title: 'Verlof bij reorganisatie', replies: 1 })
   const marieke = await loggedIn(app, NAME)
+  const photo = await sharp({ create: { width: 300, height: 300, channels: 3, background: { r: 200, g: 60, b: 40 } } }).jpeg().toBuffer()
+  t.equal((await marieke.submitMultipart('/account/profile', '/account/profile', { display_name: DISPLAY, organisation: 'Bibliotheek Zuid', job_title: '', website: '', bio: '', region: '', sector: '' },
+    [{ field: 'avatar', filename: 'ik.jpg', type: 'image/jpeg', data: photo }])).statusCode, 303)
   t.equal((await marieke.submitMultipart(`/topic/${topic.slug}`, `/topic/${topic.slug}/reply`, { body: 'Bij ons regelt de cao dat, zie bijlage.' }, [{ field: 'files', filename: 'cao-tekst.pdf', type: 'application/pdf', data: PDF }])).statusCode, 303)
   const herPost = (await app.db.selectFrom('posts').select('id').where('body_md', 'like', 'Bij ons regelt%').executeTakeFirstOrThrow()).id
   const janPost = (await app.db.selectFrom('posts').select('id').where('topic_id', '=', topic.id).where('position', '=', 1).executeTakeFirstOrThrow()).id
@@ -95,6 +98,7 @@ t.test('a member downloads their data, alone, as a ZIP made in the background', 
   t.ok(data.follows.length >= 1, 'the topic she replied to, followed')
   t.ok(data.sessions.length >= 1)
   t.same(entries.get(data.uploads[0].file), PDF, 'her file, byte for byte')
+  t.ok(entries.get(data.profile.avatar)!.length > 0, 'and her avatar')
   const index = entries.get('index.html')!.toString()
   t.match(index, /Gegevens van marieke_vdberg/)
   t.match(index, /Bij ons regelt de cao dat/)
@@ -172,6 +176,7 @@ t.test('erasure: asked with the password, called off by a login, done after the 
     for (const trace of traces) t.notOk(data.includes(trace), `${path.relative(dataDir, file)} holds no "${trace}"`)
   }
   t.notOk(filesUnder(path.join(dataDir, 'uploads')).some(({ data }) => data.equals(PDF)), 'her file is gone from the uploads folder')
+  t.same(readdirSync(path.join(dataDir, 'uploads', 'avatars')), [], 'and her avatar')
 })
 
 t.test('kring user erase removes the posts when the beheerder chose so; kring user export writes the ZIP', async t => {
