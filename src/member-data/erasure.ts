@@ -1,3 +1,4 @@
+import { sql, type RawBuilder } from 'kysely'
 import type { DB } from '../db/index.js'
 import type { ErasedPosts } from '../models/settings.js'
 import { findMembersByKeys } from '../models/users.js'
@@ -19,6 +20,16 @@ export interface ErasedFiles {
 
 /** An erased member's username: `~` is not allowed in usernames, so no one can register it first. */
 export const erasedUsername = (userId: number): string => `~verwijderd-${userId}`
+
+/**
+ * Finds candidates: the column holds the text, in any case (lower() on both sides, as every SQL
+ * database reads it; SQLite's LIKE alone would ignore case, PostgreSQL's would not). The
+ * whole-word pattern then decides.
+ */
+function holds (column: string, text: string): RawBuilder<boolean> {
+  const pattern = `%${text.toLowerCase().replace(/[\\%_]/g, ch => `\\${ch}`)}%`
+  return sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`
+}
 
 /** A name or address as a whole word (not inside another), in any case: "jan" in "@Jan," but not in "januari". */
 function wholeWord (name: string): RegExp {
@@ -118,7 +129,7 @@ async function neutraliseMentions (trx: DB, username: string, erasedName: string
   const mention = wholeWord(`@${username}`)
   const rewrite = (text: string): string => withoutQuotedText(text, removedPosts).replace(mention, erasedName)
   const posts = await trx.selectFrom('posts').innerJoin('users', 'users.id', 'posts.author_id')
-    .select(['posts.id', 'posts.body_md', 'users.role']).where('posts.body_md', 'like', `%@${username}%`).execute()
+    .select(['posts.id', 'posts.body_md', 'users.role']).where(holds('posts.body_md', `@${username}`)).execute()
   for (const post of posts) {
     const source = rewrite(post.body_md)
     if (source === post.body_md) continue
@@ -126,9 +137,9 @@ async function neutraliseMentions (trx: DB, username: string, erasedName: string
     const { html } = renderMarkdown(source, { members, trusted: isTrustedAuthor(post) })
     await trx.updateTable('posts').set({ body_md: source, body_html: html }).where('id', '=', post.id).execute()
   }
-  const revisions = await trx.selectFrom('post_revisions').select(['id', 'body_md']).where('body_md', 'like', `%@${username}%`).execute()
+  const revisions = await trx.selectFrom('post_revisions').select(['id', 'body_md']).where(holds('body_md', `@${username}`)).execute()
   for (const revision of revisions) await trx.updateTable('post_revisions').set({ body_md: rewrite(revision.body_md) }).where('id', '=', revision.id).execute()
-  const drafts = await trx.selectFrom('drafts').select(['user_id', 'form', 'body']).where('body', 'like', `%@${username}%`).execute()
+  const drafts = await trx.selectFrom('drafts').select(['user_id', 'form', 'body']).where(holds('body', `@${username}`)).execute()
   for (const draft of drafts) {
     await trx.updateTable('drafts').set({ body: rewrite(draft.body) }).where('user_id', '=', draft.user_id).where('form', '=', draft.form).execute()
   }
@@ -152,7 +163,7 @@ async function forgetName (trx: DB, name: string, erasedName: string): Promise<v
   for (const [table, columns] of Object.entries(FREE_TEXT) as Array<[keyof typeof FREE_TEXT, readonly string[]]>) {
     // LIKE finds candidates (case-insensitively for ASCII); the whole-word pattern decides.
     const rows = await trx.selectFrom(table as 'reports').select(['id', ...columns] as never[])
-      .where(eb => eb.or(columns.map(column => eb(column as 'reason', 'like', `%${name}%`)))).execute() as Array<Record<string, string | null> & { id: number }>
+      .where(eb => eb.or(columns.map(column => holds(column, name)))).execute() as Array<Record<string, string | null> & { id: number }>
     for (const row of rows) {
       if (!columns.some(column => named(row[column]))) continue
       await trx.updateTable(table as 'reports').set(Object.fromEntries(columns.map(column => [column, replace(row[column])])) as never).where('id', '=', row.id).execute()
@@ -160,7 +171,7 @@ async function forgetName (trx: DB, name: string, erasedName: string): Promise<v
   }
   await trx.deleteFrom('outbox').where('to_address', '=', name).execute()
   const mails = await trx.selectFrom('outbox').select(['id', 'sent_at', 'subject', 'text_body', 'html_body', 'headers'])
-    .where(eb => eb.or(['subject', 'text_body', 'html_body', 'headers'].map(column => eb(column as 'subject', 'like', `%${name}%`)))).execute()
+    .where(eb => eb.or(['subject', 'text_body', 'html_body', 'headers'].map(column => holds(column, name)))).execute()
   for (const mail of mails) {
     if (![mail.subject, mail.text_body, mail.html_body, mail.headers].some(named)) continue
     if (mail.sent_at !== null) {

@@ -1,4 +1,3 @@
-import { sql } from 'kysely'
 import type { DB } from '../db/index.js'
 import type { Resolution } from '../db/schema.js'
 import { applyPostState, logAct } from './moderation.js'
@@ -30,20 +29,25 @@ export async function listOpenReports (db: DB, forumIds: number[] | null): Promi
     .innerJoin('posts', 'posts.id', 'reports.post_id')
     .innerJoin('topics', 'topics.id', 'posts.topic_id')
     .innerJoin('users as author', 'author.id', 'posts.author_id')
-    .innerJoin('users as reporter', 'reporter.id', 'reports.reporter_id')
     .select(eb => [
       'reports.post_id',
       eb.fn.countAll<number>().as('count'),
       eb.fn.min('reports.created_at').as('first_at'),
-      sql<string>`json_group_array(json_object('reason', reports.reason, 'reporter', reporter.username, 'at', reports.created_at))`.as('reports'),
       'author.username as author', 'topics.slug as topic_slug', 'topics.title as topic_title',
       'posts.body_html', 'posts.hidden', 'topics.forum_id'
     ])
     .where('reports.resolved_at', 'is', null)
   if (forumIds !== null) query = query.where('topics.forum_id', 'in', [...forumIds, -1])
   // Grouped by every row the columns come from (one per post), as any SQL database accepts.
-  const rows = await query.groupBy(['reports.post_id', 'posts.id', 'topics.id', 'author.id']).orderBy('count', 'desc').orderBy('first_at').execute()
-  return rows.map(row => ({ ...row, reports: JSON.parse(row.reports) as OpenReportGroup['reports'] }))
+  const groups = await query.groupBy(['reports.post_id', 'posts.id', 'topics.id', 'author.id']).orderBy('count', 'desc').orderBy('first_at').execute()
+  if (groups.length === 0) return []
+  // Each group's reports in a second query (plain rows, no database's own JSON functions).
+  const reports = await db.selectFrom('reports').innerJoin('users as reporter', 'reporter.id', 'reports.reporter_id')
+    .select(['reports.post_id', 'reports.reason', 'reporter.username as reporter', 'reports.created_at as at'])
+    .where('reports.resolved_at', 'is', null).where('reports.post_id', 'in', groups.map(group => group.post_id)).orderBy('reports.id').execute()
+  return groups.map(group => ({
+    ...group, count: Number(group.count), reports: reports.filter(report => report.post_id === group.post_id).map(({ reason, reporter, at }) => ({ reason, reporter, at }))
+  }))
 }
 
 /** Closes every open report of a post with one decision (hiding the post when asked), and logs it. */
