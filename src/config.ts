@@ -91,6 +91,16 @@ export function uploadsDirectory (config: Pick<Config, 'dataDir' | 'uploadsDir'>
   return config.uploadsDir ?? path.join(config.dataDir, 'uploads')
 }
 
+/** Files attached to posts (with their thumbnails), under UPLOADS_DIR. */
+export function filesDirectory (config: Pick<Config, 'dataDir' | 'uploadsDir'>): string {
+  return path.join(uploadsDirectory(config), 'files')
+}
+
+/** Members' avatars, under UPLOADS_DIR. */
+export function avatarsDirectory (config: Pick<Config, 'dataDir' | 'uploadsDir'>): string {
+  return path.join(uploadsDirectory(config), 'avatars')
+}
+
 export function databaseFile (config: Pick<Config, 'dataDir'>): string {
   return path.join(config.dataDir, 'kring.sqlite')
 }

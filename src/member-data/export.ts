@@ -65,6 +65,8 @@ export async function collectMemberData (db: DB, userId: number, baseUrl: string
   const failedLogins = await db.selectFrom('login_failures').select('at').where('user_id', '=', userId).orderBy('at').execute()
   return {
     profile: { ...user, avatar: user.avatar === null ? null : `avatar${path.extname(user.avatar)}` },
+    /** The avatar's name as stored under UPLOADS_DIR/avatars (left out of data.json, like each upload's `stored`). */
+    storedAvatar: user.avatar,
     posts: posts.map(post => ({
       ...post, state: post.queued === 1 ? 'waiting for approval' : post.hidden === 1 ? 'hidden by a moderator' : 'visible',
       permalink: `${baseUrl}/post/${post.id}`, topic_url: `${baseUrl}/topic/${post.topic_slug}`
@@ -86,9 +88,9 @@ function safeName (name: string): string {
 export async function writeMemberExport (db: DB, userId: number, file: string, context: ExportContext): Promise<number> {
   const data = await collectMemberData(db, userId, context.baseUrl)
   const zip = new yazl.ZipFile()
-  const { uploads, ...rest } = data
-  const json = (name: string, value: unknown): void => zip.addBuffer(Buffer.from(JSON.stringify(value, null, 2) + '\n'), name)
-  json('data.json', { ...rest, uploads: uploads.map(({ stored, ...upload }) => upload), exported_at: new Date().toISOString(), site: context.baseUrl })
+  const { uploads, storedAvatar, ...rest } = data
+  const json = { ...rest, uploads: uploads.map(({ stored, ...upload }) => upload), exported_at: new Date().toISOString(), site: context.baseUrl }
+  zip.addBuffer(Buffer.from(JSON.stringify(json, null, 2) + '\n'), 'data.json')
   const i18n = translator(data.profile.locale ?? context.siteLocale)
   zip.addBuffer(Buffer.from(exportIndexHtml(data, i18n)), 'index.html')
   // A file missing from disk (restored from an old backup, say) is left out, not the whole export.
@@ -96,10 +98,8 @@ export async function writeMemberExport (db: DB, userId: number, file: string, c
     const stored = path.join(context.filesDir, upload.stored)
     if (existsSync(stored)) zip.addFile(stored, upload.file)
   }
-  if (data.profile.avatar !== null) {
-    const stored = path.join(context.avatarsDir, (await db.selectFrom('users').select('avatar').where('id', '=', userId).executeTakeFirstOrThrow()).avatar!)
-    if (existsSync(stored)) zip.addFile(stored, data.profile.avatar)
-  }
+  const avatarFile = storedAvatar === null ? null : path.join(context.avatarsDir, storedAvatar)
+  if (avatarFile !== null && existsSync(avatarFile)) zip.addFile(avatarFile, data.profile.avatar!)
   zip.end()
   const temporary = `${file}.part`
   await pipeline(zip.outputStream, createWriteStream(temporary))

@@ -4,7 +4,7 @@ import { readdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { uploadsDirectory, type Config } from '../config.js'
+import { avatarsDirectory, filesDirectory, type Config } from '../config.js'
 import type { DB } from '../db/index.js'
 import type SQLite from 'better-sqlite3'
 import { backgroundRounds } from '../lib/rounds.js'
@@ -36,8 +36,7 @@ const ROUND_EVERY_MS = 15 * 60_000
 export const exportsDirectory = (config: Pick<Config, 'dataDir'>): string => path.join(config.dataDir, 'exports')
 
 export function exportContext (config: Config): ExportContext {
-  const uploads = uploadsDirectory(config)
-  return { baseUrl: config.baseUrl, filesDir: path.join(uploads, 'files'), avatarsDir: path.join(uploads, 'avatars'), siteLocale: config.locale }
+  return { baseUrl: config.baseUrl, filesDir: filesDirectory(config), avatarsDir: avatarsDirectory(config), siteLocale: config.locale }
 }
 
 /**
@@ -48,9 +47,8 @@ export function exportContext (config: Config): ExportContext {
 export async function eraseMemberCompletely (db: DB, sqlite: SQLite.Database, config: Config, userId: number, policy: ErasedPosts, onlyIfDue = false): Promise<boolean> {
   const files = await eraseMember(db, userId, { policy, erasedName: translator(config.locale).t('user.erased'), onlyIfDue })
   if (files === null) return false
-  const uploads = uploadsDirectory(config)
-  await removeFiles(path.join(uploads, 'files'), files.uploads)
-  await removeAvatar(path.join(uploads, 'avatars'), files.avatar)
+  await removeFiles(filesDirectory(config), files.uploads)
+  await removeAvatar(avatarsDirectory(config), files.avatar)
   for (const name of files.exports) await rm(path.join(exportsDirectory(config), name), { force: true })
   // Busy (a reader still in the log, as when the forum runs beside the CLI): the pages are overwritten as the log wraps.
   sqlite.pragma('wal_checkpoint(TRUNCATE)')

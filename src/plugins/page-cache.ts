@@ -54,18 +54,21 @@ export default fp(async app => {
   let closing = false
   app.addHook('preClose', async () => { closing = true })
 
-  app.decorate('answerFromGuestPages', (request: IncomingMessage, response: ServerResponse): boolean => {
-    const entry = !closing && isGuestRequest(request) ? keptPage(request.url!) : undefined
+  /** Sends the kept page for a guest's request, if there is one: the headers and bytes the first guest got. */
+  function sendKeptPage (url: string, response: ServerResponse): boolean {
+    const entry = closing ? undefined : keptPage(url)
     if (entry === undefined) return false
-    // The headers and bytes the first guest got.
     response.writeHead(200, entry.headers)
     response.end(entry.body)
     return true
-  })
+  }
+
+  app.decorate('answerFromGuestPages', (request: IncomingMessage, response: ServerResponse): boolean =>
+    isGuestRequest(request) && sendKeptPage(request.url!, response))
 
   app.addHook('onRequest', (request, reply, done) => {
     if (!isGuestRequest(request.raw)) return done()
-    if (app.answerFromGuestPages(request.raw, reply.raw)) {
+    if (sendKeptPage(request.url, reply.raw)) {
       // Answered: fastify does nothing more with this request (the hook's done is never called).
       reply.hijack()
       return

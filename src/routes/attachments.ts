@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import { notFound } from '../plugins/errors.js'
 import { hasRole, type Viewer } from '../permissions.js'
-import { uploadsDirectory } from '../config.js'
+import { filesDirectory } from '../config.js'
 import { contentDisposition, DocumentError, judgeFile, MAX_FILES, removeFiles, storeFile, type StoredFile } from '../lib/documents.js'
 import { isUpload, MAX_UPLOAD_BYTES, type Upload } from '../lib/uploads.js'
 import { findUpload, listForumDocuments } from '../models/uploads.js'
@@ -13,7 +13,6 @@ import { pageLinks, paginate, parsePageParam } from '../lib/pagination.js'
 import { findVisiblePost } from './posts.js'
 import type { Refusal } from './posting.js'
 
-export const filesDirectory = (app: FastifyInstance): string => path.join(uploadsDirectory(app.config), 'files')
 
 /** The files a post form sent (a browser sends an empty part when none was chosen). */
 function sentFiles (value: unknown): Upload[] {
@@ -37,10 +36,10 @@ export async function receiveFiles (app: FastifyInstance, author: User, files: u
   try {
     const judged = []
     for (const file of sent) judged.push(await judgeFile(file, maxBytes))
-    for (const file of judged) stored.push(await storeFile(filesDirectory(app), file))
+    for (const file of judged) stored.push(await storeFile(filesDirectory(app.config), file))
     return { ok: true, files: stored }
   } catch (error) {
-    await removeFiles(filesDirectory(app), stored)
+    await removeFiles(filesDirectory(app.config), stored)
     if (!(error instanceof DocumentError)) throw error
     return refuse(error.message)
   }
@@ -48,7 +47,7 @@ export async function receiveFiles (app: FastifyInstance, author: User, files: u
 
 /** Removes the files of a post that was refused after they were stored. */
 export async function discardFiles (app: FastifyInstance, files: Array<Pick<StoredFile, 'storedName' | 'thumbName'>>): Promise<void> {
-  await removeFiles(filesDirectory(app), files)
+  await removeFiles(filesDirectory(app.config), files)
 }
 
 /** Files are served by Kring itself, only to those who may read the post, as downloads (images inline), never sniffed. */
@@ -64,7 +63,7 @@ export default async function attachmentRoutes (app: FastifyInstance): Promise<v
   }
 
   async function send (reply: import('fastify').FastifyReply, file: string, type: string, disposition: string) {
-    const data = await fs.readFile(path.join(filesDirectory(app), file)).catch(() => null)
+    const data = await fs.readFile(path.join(filesDirectory(app.config), file)).catch(() => null)
     if (data === null) throw notFound()
     return reply.type(type).header('content-disposition', disposition).header('cache-control', 'private, max-age=3600')
       .header('content-security-policy', "default-src 'none'; sandbox").send(data)

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ensure, notFound } from '../plugins/errors.js'
 import { can, loginFirst } from '../permissions.js'
-import { uploadsDirectory } from '../config.js'
+import { avatarsDirectory } from '../config.js'
 import { AVATAR_FILE, AvatarError, removeAvatar, storeAvatar } from '../lib/avatars.js'
 import { acceptFiles, isUpload } from '../lib/uploads.js'
 import { isDisplayNameTaken, listChoices, saveProfile, setAvatar, type Choice } from '../models/profiles.js'
@@ -32,7 +32,7 @@ function chosen (value: string | undefined, choices: Choice[]): number | null | 
 
 /** `GET/POST /account/profile` (with the avatar, a multipart form) and `GET /avatars/:file`. */
 export default async function profileRoutes (app: FastifyInstance): Promise<void> {
-  const avatarDir = path.join(uploadsDirectory(app.config), 'avatars')
+  const avatarDir = avatarsDirectory(app.config)
 
   async function profileForm (request: FastifyRequest, reply: FastifyReply, member: User, values: Record<string, unknown>, errors: Record<string, string> = {}, status = 200): Promise<FastifyReply> {
     return reply.page('accounts/profile', {
