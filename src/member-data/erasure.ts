@@ -58,14 +58,13 @@ export async function eraseMember (db: DB, userId: number, options: { policy: Er
     // Their posts: kept as they are, or deleted in place (the place and number stay; an opening post hides its topic).
     const own = await trx.selectFrom('posts').select(['id', 'topic_id', 'author_id', 'position']).where('author_id', '=', userId).execute()
     await trx.deleteFrom('post_revisions').where('post_id', 'in', trx.selectFrom('posts').select('id').where('author_id', '=', userId)).execute()
-    const removed = new Set<number>()
-    if (options.policy === 'remove') {
-      for (const post of own) {
-        await deletePostIn(trx, post, { moderatorId: userId, action: 'post.delete', now }, { keepText: false })
-        removed.add(post.id)
-      }
+    const removed = new Set(options.policy === 'remove' ? own.map(post => post.id) : [])
+    // Deleting a post takes its files out of the table: they are gathered here to leave the disk too.
+    const uploads: Array<{ stored_name: string, thumb_name: string | null }> = []
+    for (const post of own) {
+      if (removed.has(post.id)) uploads.push(...await deletePostIn(trx, post, { moderatorId: userId, action: 'post.delete', now }, { keepText: false }))
     }
-    const uploads = await trx.deleteFrom('uploads').where('uploader_id', '=', userId).returning(['stored_name', 'thumb_name']).execute()
+    uploads.push(...await trx.deleteFrom('uploads').where('uploader_id', '=', userId).returning(['stored_name', 'thumb_name']).execute())
 
     // What they did for others to see is undone and the counts follow: "Nuttig", votes, places at events.
     const liked = await trx.deleteFrom('post_likes').where('user_id', '=', userId).returning('post_id').execute()

@@ -207,6 +207,7 @@ t.test('kring user erase removes the posts when the beheerder chose so; kring us
   const page = (await new Visitor(again).get(`/topic/${topic.slug}`)).body
   t.notMatch(page, /Bij ons regelt de cao dat/, 'her post is removed, also from the quote of it')
   t.match(page, /Dit bericht is verwijderd/)
+  t.notOk(filesUnder(path.join(dataDir, 'uploads')).some(({ data }) => data.equals(PDF)), 'the file of her removed post is gone from the disk too')
   t.match(page, /verwijderd lid schreef:/)
   t.match(page, /Dank je verwijderd lid/)
 })
