@@ -10,21 +10,21 @@ export async function markTopicRead (db: DB, userId: number, topicId: number, po
     .execute()
 }
 
-/** Every topic of a forum read up to its last post. */
+/** Every topic of a forum read up to its last post (a mark never moves back, as in markTopicRead). */
 export async function markForumRead (db: DB, userId: number, forumId: number): Promise<void> {
   await sql`insert into topic_reads (user_id, topic_id, last_position)
     select ${userId}, id, post_count from topics where forum_id = ${forumId}
-    on conflict (user_id, topic_id) do update set last_position = case when excluded.last_position > topic_reads.last_position
-      then excluded.last_position else topic_reads.last_position end`.execute(db)
+    on conflict (user_id, topic_id) do update set last_position = excluded.last_position
+      where topic_reads.last_position < excluded.last_position`.execute(db)
 }
+
+/** Unread posts are counted up to this many (shown as "99+"): a list of topics costs the same whatever their length. */
+export const UNREAD_COUNTED = 100
 
 /**
  * Unread posts per topic for a member: visible posts past their mark. A topic they never
  * opened counts as unread only when it was active after they joined.
  */
-/** Unread posts are counted up to this many (shown as "99+"): a list of topics costs the same whatever their length. */
-export const UNREAD_COUNTED = 100
-
 export async function unreadCounts (db: DB, user: { id: number, created_at: number }, topicIds: number[]): Promise<Map<number, number>> {
   if (topicIds.length === 0) return new Map()
   const rows = await db.selectFrom('topics')
