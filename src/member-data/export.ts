@@ -32,16 +32,18 @@ export async function collectMemberData (db: DB, userId: number, baseUrl: string
       'users.display_name', 'users.organisation', 'users.job_title', 'region.name as region', 'sector.name as sector', 'users.bio_md', 'users.website',
       'users.expert_label', 'users.avatar', 'users.post_count', 'users.last_post_at', 'users.erase_after'])
     .where('users.id', '=', userId).executeTakeFirstOrThrow()
-  const posts = await db.selectFrom('posts').innerJoin('topics', 'topics.id', 'posts.topic_id').innerJoin('forums', 'forums.id', 'topics.forum_id')
-    .select(['posts.id', 'posts.position', 'posts.created_at', 'posts.edited_at', 'posts.hidden', 'posts.queued', 'posts.body_md', 'posts.body_html', 'posts.like_count',
-      'topics.title as topic', 'topics.slug as topic_slug', 'forums.name as forum'])
-    .where('posts.author_id', '=', userId).where('posts.deleted_at', 'is', null).orderBy('posts.id').execute()
-  const uploads = await db.selectFrom('uploads').select(['id', 'post_id', 'name', 'mime', 'size', 'created_at', 'stored_name'])
-    .where('uploader_id', '=', userId).orderBy('id').execute()
-  // Of a topic or forum, the title only while the member reads it now (as on the site); the fact (a follow, a vote) stays theirs.
+  // Of a topic or forum, the title only while the member reads it now (as on the site); the fact (a post, a follow, a vote) stays theirs.
   const shown = (of: 'topic' | 'forum' = 'topic') => of === 'topic'
     ? sql<boolean>`${sql.ref('topics.hidden')} = 0 and ${sql.ref('topics.queued')} = 0 and ${inReadableForum('topics.forum_id', userId)}`
     : inReadableForum('forums.id', userId)
+  const posts = await db.selectFrom('posts').innerJoin('topics', 'topics.id', 'posts.topic_id').innerJoin('forums', 'forums.id', 'topics.forum_id')
+    .select(eb => ['posts.id', 'posts.position', 'posts.created_at', 'posts.edited_at', 'posts.hidden', 'posts.queued', 'posts.body_md', 'posts.body_html', 'posts.like_count',
+      eb.case().when(shown()).then(eb.ref('topics.title')).else(null).end().as('topic'),
+      eb.case().when(shown()).then(eb.ref('topics.slug')).else(null).end().as('topic_slug'),
+      eb.case().when(shown()).then(eb.ref('forums.name')).else(null).end().as('forum')])
+    .where('posts.author_id', '=', userId).where('posts.deleted_at', 'is', null).orderBy('posts.id').execute()
+  const uploads = await db.selectFrom('uploads').select(['id', 'post_id', 'name', 'mime', 'size', 'created_at', 'stored_name'])
+    .where('uploader_id', '=', userId).orderBy('id').execute()
   const notifications = await db.selectFrom('notifications as n').leftJoin('topics', 'topics.id', 'n.topic_id').leftJoin('users as actor', 'actor.id', 'n.actor_id')
     .select(eb => ['n.kind', 'n.post_id', 'n.created_at', 'n.read_at', 'n.mailed_at',
       eb.case().when(shown()).then(eb.ref('topics.title')).else(null).end().as('topic'),
@@ -69,7 +71,7 @@ export async function collectMemberData (db: DB, userId: number, baseUrl: string
     storedAvatar: user.avatar,
     posts: posts.map(post => ({
       ...post, state: post.queued === 1 ? 'waiting for approval' : post.hidden === 1 ? 'hidden by a moderator' : 'visible',
-      permalink: `${baseUrl}/post/${post.id}`, topic_url: `${baseUrl}/topic/${post.topic_slug}`
+      permalink: `${baseUrl}/post/${post.id}`, topic_url: post.topic_slug === null ? null : `${baseUrl}/topic/${post.topic_slug}`
     })),
     uploads: uploads.map(({ stored_name: stored, ...file }) => ({ ...file, file: `uploads/${file.id}-${safeName(file.name)}`, stored })),
     notifications, follows, events, votes, likes: likes.map(like => ({ ...like, permalink: `${baseUrl}/post/${like.post_id}` })), drafts, groups, sessions,

@@ -238,6 +238,7 @@ t.test('an export names no topic the member no longer reads', async t => {
   await app.db.insertInto('group_members').values({ group_id: group.id, user_id: me.id, manager: 0, joined_at: Date.now(), created_at: Date.now() }).execute()
   const { topic } = await makeTopic(app, { forumId: forum.id, author: (await app.db.selectFrom('users').selectAll().where('username', '=', 'beheer').executeTakeFirstOrThrow()), title: 'Geheime reorganisatieplannen' })
   t.equal((await marieke.submit(`/topic/${topic.slug}`, `/topic/${topic.slug}/watch`, { level: 'watching' })).statusCode, 303)
+  t.equal((await marieke.submit(`/topic/${topic.slug}`, `/topic/${topic.slug}/reply`, { body: 'Mijn reactie in het bestuur' })).statusCode, 303)
   // She leaves the group: the topic is no longer hers to read.
   await app.db.deleteFrom('group_members').where('user_id', '=', me.id).execute()
   t.equal((await marieke.submit('/account/export', '/account/export', {})).statusCode, 303)
@@ -245,5 +246,6 @@ t.test('an export names no topic the member no longer reads', async t => {
   const link = /href="(\/account\/export\/\d+)"/.exec((await marieke.get('/account/export')).body)![1]
   const data = (await unzip((await marieke.get(link)).rawPayload)).get('data.json')!.toString()
   t.notMatch(data, /Geheime reorganisatieplannen/)
+  t.ok(JSON.parse(data).posts.some((post: { body_md: string, topic: string | null }) => post.body_md === 'Mijn reactie in het bestuur' && post.topic === null), 'her post there is hers, without the title')
   t.ok(JSON.parse(data).follows.some((follow: { level: string, topic: string | null }) => follow.level === 'watching' && follow.topic === null), 'the follow itself is listed')
 })
