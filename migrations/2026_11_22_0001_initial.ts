@@ -1,7 +1,11 @@
 import { type Kysely, sql } from 'kysely'
+import { isPostgres } from './lib/dialect.js'
 
 // Frozen in time: never import application code here.
 export async function up (db: Kysely<any>): Promise<void> {
+  const pg = isPostgres(db)
+  // PostgreSQL cannot refer to a table not made yet: last_post_id's keys are added once posts exists.
+  const lastPost = (c: any) => pg ? c : c.references('posts.id').onDelete('set null')
   await db.schema.createTable('users')
     .addColumn('id', 'integer', c => c.primaryKey().autoIncrement())
     .addColumn('username', 'text', c => c.notNull())
@@ -35,7 +39,7 @@ export async function up (db: Kysely<any>): Promise<void> {
     .addColumn('position', 'integer', c => c.notNull().defaultTo(0))
     .addColumn('topic_count', 'integer', c => c.notNull().defaultTo(0))
     .addColumn('post_count', 'integer', c => c.notNull().defaultTo(0))
-    .addColumn('last_post_id', 'integer', c => c.references('posts.id').onDelete('set null'))
+    .addColumn('last_post_id', 'integer', lastPost)
     .execute()
   await db.schema.createIndex('forums_parent_position').on('forums').columns(['parent_id', 'position']).execute()
 
@@ -52,7 +56,7 @@ export async function up (db: Kysely<any>): Promise<void> {
     // post_count includes the first post and equals the highest position in the topic.
     .addColumn('post_count', 'integer', c => c.notNull().defaultTo(0))
     .addColumn('reply_count', 'integer', c => c.notNull().defaultTo(0))
-    .addColumn('last_post_id', 'integer', c => c.references('posts.id').onDelete('set null'))
+    .addColumn('last_post_id', 'integer', lastPost)
     .addColumn('last_post_at', 'integer', c => c.notNull())
     .execute()
   await db.schema.createIndex('topics_forum_listing').on('topics')
@@ -73,6 +77,9 @@ export async function up (db: Kysely<any>): Promise<void> {
     .execute()
   await db.schema.createIndex('posts_author_created').on('posts').columns(['author_id', 'created_at']).execute()
 
+  if (pg) {
+    for (const table of ['forums', 'topics']) await db.schema.alterTable(table).addForeignKeyConstraint(`${table}_last_post_id_fk`, ['last_post_id'], 'posts', ['id'], c => c.onDelete('set null')).execute()
+  }
   await db.schema.createTable('topic_slugs')
     .addColumn('slug', 'text', c => c.primaryKey())
     .addColumn('topic_id', 'integer', c => c.notNull().references('topics.id').onDelete('cascade'))

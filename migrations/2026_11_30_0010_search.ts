@@ -1,8 +1,10 @@
 import { type Kysely, sql } from 'kysely'
+import { isPostgres } from './lib/dialect.js'
 
 // Frozen in time: never import application code here. The function kring_index_text (folding
 // and stemming) is registered on every connection by the database module; triggers call it.
 export async function up (db: Kysely<any>): Promise<void> {
+  if (isPostgres(db)) return
   // Contentless: the index holds no second copy of the text. Prefix indexes keep "woo*" quick.
   await sql`create virtual table posts_fts using fts5(title, body, content='', contentless_delete=1,
     tokenize='unicode61 remove_diacritics 2', prefix='2 3')`.execute(db)

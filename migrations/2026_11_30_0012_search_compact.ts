@@ -1,17 +1,19 @@
 import { type Kysely, sql } from 'kysely'
+import { isPostgres } from './lib/dialect.js'
 
 // Frozen in time: never import application code here. kring_index_text is registered on every
 // connection by the database module. The index is filled by the application's index builder
 // (src/search/index-builder.ts), which `kring migrate` runs with a progress bar.
 export async function up (db: Kysely<any>): Promise<void> {
-  for (const trigger of ['posts_fts_insert', 'posts_fts_update', 'posts_fts_delete', 'posts_fts_title']) await sql.raw(`drop trigger if exists ${trigger}`).execute(db)
-  await sql`drop table if exists posts_fts`.execute(db)
+  if (!isPostgres(db)) for (const trigger of ['posts_fts_insert', 'posts_fts_update', 'posts_fts_delete', 'posts_fts_title']) await sql.raw(`drop trigger if exists ${trigger}`).execute(db)
+  if (!isPostgres(db)) await sql`drop table if exists posts_fts`.execute(db)
   // No prefix indexes (they tripled the index) and a third column, meta, holding "a<author id>
   // f<forum id>", so the author and forum filters are index lookups, not scans.
-  await sql`create virtual table posts_fts using fts5(title, body, meta, content='', contentless_delete=1,
-    tokenize='unicode61 remove_diacritics 2')`.execute(db)
   await sql`create table search_index_state (id integer primary key check (id = 1), built text not null)`.execute(db)
   await sql`insert into search_index_state (id, built) values (1, '')`.execute(db)
+  if (isPostgres(db)) return
+  await sql`create virtual table posts_fts using fts5(title, body, meta, content='', contentless_delete=1,
+    tokenize='unicode61 remove_diacritics 2')`.execute(db)
   const row = (p: string): ReturnType<typeof sql.raw> => sql.raw(`${p}.id,
     case when ${p}.position = 1 then kring_index_text((select title from topics where id = ${p}.topic_id)) else '' end,
     kring_index_text(${p}.body_md),

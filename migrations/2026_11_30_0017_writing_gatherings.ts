@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { isPostgres } from './lib/dialect.js'
 
 // Frozen in time: never import application code here. Deleted posts, "Nuttig", drafts, events
 // with answers, proposals with votes; the forum kinds take the SPEC's names.
@@ -83,7 +84,7 @@ export async function up (db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('topic_votes_pk', ['topic_id', 'user_id']).execute()
 
   // A deleted post leaves the search index, and no later change (a title, a move) puts it back.
-  await createSearchTriggers(db, true)
+  if (!isPostgres(db)) await createSearchTriggers(db, true)
 }
 
 export async function down (db: Kysely<any>): Promise<void> {

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { isPostgres } from './lib/dialect.js'
 
 // Frozen in time: never import application code here. A member's own export (made in the
 // background, offered to them alone for 7 days) and erasure: asked for (erase_after, the end
@@ -21,7 +22,7 @@ export async function up (db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('users').addColumn('erase_posts', 'text').execute()
   await db.schema.createIndex('users_erase_after').on('users').column('erase_after').where(sql.ref('erase_after'), 'is not', null).execute()
   // A deleted or changed post leaves no trace of its old words in the search index.
-  await sql`insert into posts_fts (posts_fts, rank) values ('secure-delete', 1)`.execute(db)
+  if (!isPostgres(db)) await sql`insert into posts_fts (posts_fts, rank) values ('secure-delete', 1)`.execute(db)
 }
 
 export async function down (db: Kysely<any>): Promise<void> {

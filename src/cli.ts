@@ -14,7 +14,7 @@ import { translator } from './lib/i18n.js'
 import { MAX_INBOUND_BYTES } from './mail/reply-keys.js'
 import { fillBulkDemo } from './demo-bulk.js'
 import { randomBytes } from 'node:crypto'
-import { newFile, UsageError, withDatabase } from './cli/common.js'
+import { newFile, sqliteOnly, UsageError, withDatabase } from './cli/common.js'
 import { forumExport, forumImport, importBbpressCommand, userErase, userExport } from './cli/data-commands.js'
 
 const USAGE = `Usage: kring <command>
@@ -101,7 +101,8 @@ async function backup (args: string[]): Promise<string> {
   if (!file || args.length > 1) throw new UsageError('backup needs FILE')
   const target = newFile(file)
   if (existsSync(uploadsBesideBackup(target))) throw new UsageError(`${uploadsBesideBackup(target)} exists already: choose a new file name`)
-  return withDatabase(async ({ sqlite }) => {
+  return withDatabase(async open => {
+    const sqlite = sqliteOnly(open, 'backup', 'back up with pg_dump, and UPLOADS_DIR beside it')
     // SQLite's online backup copies a consistent snapshot while the forum keeps writing.
     await sqlite.backup(target)
     const files = await backUpUploads(uploadsDirectory(loadConfig()), target)
@@ -143,7 +144,8 @@ async function demo (args: string[]): Promise<string> {
   const topics = Math.min(posts, count(values.topics, Math.max(1, Math.round(posts / 20)), 'topics'))
   const members = count(values.members, Math.min(5000, Math.max(10, Math.round(posts / 200))), 'members')
   const started = Date.now()
-  return withDatabase(async ({ sqlite }) => {
+  return withDatabase(async open => {
+    const sqlite = sqliteOnly(open, 'demo', 'make the demo forum on SQLite and move it with kring copy-to-postgres')
     const hash = await hashPassword(randomBytes(18).toString('base64url'), 10)
     const { firstTopicSlug } = fillBulkDemo(sqlite, {
       posts, topics, members,

@@ -7,6 +7,10 @@ export interface Config {
   port: number
   host: string
   dataDir: string
+  /** A PostgreSQL database (postgres://…) instead of the SQLite file DATA_DIR/kring.sqlite; null: SQLite. */
+  databaseUrl: string | null
+  /** How many connections each process keeps to PostgreSQL. */
+  databasePoolSize: number
   /** Uploaded files (avatars, documents); null: DATA_DIR/uploads. */
   uploadsDir: string | null
   /** Absolute links (mail, feeds) are built from this, never from the Host header. */
@@ -63,6 +67,11 @@ export function loadConfig (env: Env = process.env, overrides: Partial<Config> =
   const locale = (env.KRING_LOCALE ?? 'nl') as Locale
   if (!LOCALES.includes(locale)) throw new ConfigError(`KRING_LOCALE must be one of ${LOCALES.join(', ')}, not "${env.KRING_LOCALE}"`)
 
+  const databaseUrl = env.DATABASE_URL || null
+  if (databaseUrl !== null && !/^postgres(?:ql)?:\/\//.test(databaseUrl)) throw new ConfigError('DATABASE_URL must start with postgres:// (without it, Kring uses the SQLite file in DATA_DIR)')
+  const databasePoolSize = Number(env.DATABASE_POOL_SIZE ?? '10')
+  if (!Number.isInteger(databasePoolSize) || databasePoolSize < 1 || databasePoolSize > 1000) throw new ConfigError(`DATABASE_POOL_SIZE must be a whole number from 1 to 1000, not "${env.DATABASE_POOL_SIZE}"`)
+
   const synchronous = (env.KRING_SYNCHRONOUS ?? 'FULL').toUpperCase()
   if (synchronous !== 'FULL' && synchronous !== 'NORMAL') throw new ConfigError('KRING_SYNCHRONOUS must be FULL or NORMAL')
 
@@ -70,6 +79,8 @@ export function loadConfig (env: Env = process.env, overrides: Partial<Config> =
     port,
     host,
     dataDir: path.resolve(env.DATA_DIR ?? './data'),
+    databaseUrl,
+    databasePoolSize,
     uploadsDir: env.UPLOADS_DIR ? path.resolve(env.UPLOADS_DIR) : null,
     baseUrl,
     demo: env.KRING_DEMO !== '0',

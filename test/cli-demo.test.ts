@@ -1,7 +1,7 @@
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import { projectPath } from '../src/lib/paths.js'
-import { Visitor } from './helper.js'
+import { sqliteOf, Visitor } from './helper.js'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 
@@ -19,7 +19,7 @@ t.test('kring demo --posts fills a forum at size: counts right, the index search
   // The same folder the command filled (a test app would get a fresh one).
   const app = await buildApp(loadConfig({}, { dataDir, demo: false, logLevel: 'silent' }))
   t.teardown(() => app.close())
-  const totals = app.sqlite.prepare(`select (select count(*) from posts) as posts, (select count(*) from topics) as topics,
+  const totals = sqliteOf(app).prepare(`select (select count(*) from posts) as posts, (select count(*) from topics) as topics,
     (select sum(post_count) from forums) as counted, (select sum(post_count) from topics) as inTopics`).get() as Record<string, number>
   t.same(totals, { posts: 600, topics: 30, counted: 600, inTopics: 600 }, 'every count matches the rows')
   const page = await new Visitor(app).get('/search?q=verlof')
@@ -29,7 +29,7 @@ t.test('kring demo --posts fills a forum at size: counts right, the index search
   t.equal(forum.statusCode, 200)
 
   // An index left behind (an older Kring, or cut off half-way) is rebuilt by `kring migrate`, with a progress bar.
-  app.sqlite.exec("update search_index_state set built = ''; insert into posts_fts (posts_fts) values ('delete-all')")
+  sqliteOf(app).exec("update search_index_state set built = ''; insert into posts_fts (posts_fts) values ('delete-all')")
   const migrated = spawnSync(process.execPath, ['--import', 'tsx', projectPath('src', 'cli.ts'), 'migrate'],
     { env: { ...process.env, DATA_DIR: dataDir }, encoding: 'utf8', timeout: 120_000 })
   t.equal(migrated.status, 0, migrated.stderr)

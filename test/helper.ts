@@ -1,8 +1,11 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import type { Insertable } from 'kysely'
+import type { Database } from '../src/db/schema.js'
 import { buildApp } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
 import type { Settings } from '../src/models/settings.js'
 import { recountAll } from '../src/models/recount.js'
+import { freshPostgresDatabase, testOnPostgres } from './postgres-databases.js'
 
 interface TapLike {
   testdir: () => string
@@ -15,13 +18,20 @@ interface TapLike {
  */
 export const NO_POSTING_LIMITS: Partial<Settings> = { limit_lid_seconds: 0, limit_bijdrager_seconds: 0, limit_lid_first_day_topics: 1_000_000 }
 
-/** A fresh app on its own temp-file SQLite database, closed when the test ends. */
+/**
+ * A fresh app on its own temp-file SQLite database (or, with KRING_TEST_DB=postgres, its own
+ * PostgreSQL database), closed when the test ends.
+ */
 export async function buildTestApp (t: TapLike, overrides: Partial<Config> = {}, settings: Partial<Settings> = NO_POSTING_LIMITS): Promise<FastifyInstance> {
   const dataDir = t.testdir()
+  const postgres = testOnPostgres && overrides.databaseUrl === undefined ? await freshPostgresDatabase() : null
   // A cheap scrypt cost keeps tests quick; the cost is stored with each hash, so login works the same.
-  const config = loadConfig({}, { dataDir, demo: false, logLevel: 'silent', passwordCost: 10, ...overrides })
+  const config = loadConfig({}, { dataDir, demo: false, logLevel: 'silent', passwordCost: 10, databaseUrl: postgres?.url ?? null, ...overrides })
   const app = await buildApp(config)
-  t.teardown(() => app.close())
+  t.teardown(async () => {
+    await app.close()
+    await postgres?.drop()
+  })
   Object.assign(app.settings, settings)
   return app
 }
@@ -153,4 +163,17 @@ export async function countsHold (t: { same: (found: unknown, wanted: unknown, m
     topics: stored.topics.map(r => r.id), forums: stored.forums.map(r => r.id), users: stored.users.map(r => r.id)
   }))
   t.same(await snapshot(), stored, `counts hold after ${after}`)
+}
+
+/** Posts written straight into the database, many at once (no counts updated), in one transaction. */
+export async function insertPosts (app: FastifyInstance, rows: Array<Insertable<Database['posts']>>): Promise<void> {
+  await app.db.transaction().execute(async trx => {
+    for (let i = 0; i < rows.length; i += 500) await trx.insertInto('posts').values(rows.slice(i, i + 500)).execute()
+  })
+}
+
+/** SQLite's raw handle, for a test of what only SQLite has (pragmas, its full-text index). */
+export function sqliteOf (app: FastifyInstance): NonNullable<FastifyInstance['sqlite']> {
+  if (app.sqlite === null) throw new Error('this test step needs SQLite')
+  return app.sqlite
 }

@@ -6,7 +6,7 @@ import { runningForumPid } from '../backups.js'
 import { progressBar } from '../lib/progress.js'
 import { findUserByUsername } from '../models/users.js'
 import { ArchiveError, describeArchive } from '../data/archive-format.js'
-import { newFile, UsageError, withDatabase } from './common.js'
+import { newFile, sqliteOnly, UsageError, withDatabase } from './common.js'
 
 // The commands that move data in and out: the whole forum, one member's, a bbPress forum.
 // Their libraries load only when such a command runs.
@@ -27,7 +27,8 @@ export async function forumExport (args: string[]): Promise<string> {
   const config = loadConfig()
   const { exportForum } = await import('../data/forum-export.js')
   const started = Date.now()
-  return withDatabase(() => archiveWork(async () => {
+  return withDatabase(open => archiveWork(async () => {
+    sqliteOnly(open, 'export', 'export with pg_dump')
     const manifest = await exportForum({ databaseFile: databaseFile(config), uploadsDir: uploadsDirectory(config), file: target, progress: progressBar('rows and files') })
     return `Exported ${describeArchive(manifest)} to ${target} in ${((Date.now() - started) / 1000).toFixed(1)} s`
   }))
@@ -43,9 +44,9 @@ export async function forumImport (args: string[]): Promise<string> {
   if (running !== null) throw new UsageError(`The forum is running (process ${running}): stop it first`)
   const { importForum } = await import('../data/forum-import.js')
   const started = Date.now()
-  return withDatabase(({ sqlite }) => archiveWork(async () => {
+  return withDatabase(open => archiveWork(async () => {
     const manifest = await importForum({
-      sqlite, uploadsDir: uploadsDirectory(config), file: source, locale: config.locale, progress: progressBar('rows and files'), indexProgress: progressBar('posts indexed')
+      sqlite: sqliteOnly(open, 'import', 'import into a SQLite forum and move it with kring copy-to-postgres'), uploadsDir: uploadsDirectory(config), file: source, locale: config.locale, progress: progressBar('rows and files'), indexProgress: progressBar('posts indexed')
     })
     return `Imported ${describeArchive(manifest)} from ${source} in ${((Date.now() - started) / 1000).toFixed(1)} s`
   }))

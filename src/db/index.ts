@@ -8,10 +8,13 @@ import { indexText } from '../search/text.js'
 
 export type DB = Kysely<Database>
 
+export type Dialect = 'sqlite' | 'postgres'
+
 export interface OpenDatabase {
   db: DB
-  /** The raw handle, for what Kysely does not do: online backup, checkpoints, pragmas. */
-  sqlite: SQLite.Database
+  dialect: Dialect
+  /** SQLite's raw handle, for what Kysely does not do: online backup, checkpoints, pragmas (null on PostgreSQL). */
+  sqlite: SQLite.Database | null
   /** Counts the writes that may change what a guest sees (see plugins/page-cache.ts). */
   writes: { count: number }
 }
@@ -22,13 +25,20 @@ export interface OpenDatabase {
  */
 const UNSEEN_BY_GUESTS = /^\s*(?:(?:insert\s+(?:or\s+\w+\s+)?into|replace\s+into|update|delete\s+from)\s+"?(?:sessions|topic_reads|notifications|drafts|login_failures|outbox|inbound_mails|email_tokens|watches|user_mutes)\b|begin|commit|rollback|savepoint|release|pragma)/i
 
+/** Whether this SQL text is a write that may change what a guest sees. */
+export function isVisibleWrite (sql: string): boolean {
+  return /^\s*(?:insert|update|delete|replace)\b/i.test(sql) && !UNSEEN_BY_GUESTS.test(sql)
+}
+
 /**
- * A write refused by a unique index, and which index: the name of the column, as SQLite says it
- * ("users.email_key"). The one place that reads the driver's error, so a second database needs
- * only a second branch here.
+ * A write refused by a unique index, and which: a text naming the table and column or index,
+ * as SQLite ("UNIQUE constraint failed: users.email_key") or PostgreSQL (table and constraint,
+ * "users.users_email_key_unique") says it. The one place that reads the drivers' errors.
  */
 export function uniqueViolation (error: unknown): { index: string } | null {
   if (error instanceof SQLite.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE') return { index: error.message }
+  const pgError = error as { code?: unknown, table?: unknown, constraint?: unknown }
+  if (pgError?.code === '23505') return { index: `${String(pgError.table)}.${String(pgError.constraint)}` }
   return null
 }
 
@@ -67,7 +77,7 @@ function withStatementCache (sqlite: SQLite.Database, writes: { count: number },
       // (a write with RETURNING is a "reader" to SQLite, so the text decides).
       let visible = seen.get(sql)
       if (visible === undefined) {
-        visible = (!statement.reader || /^\s*(?:insert|update|delete|replace)\b/i.test(sql)) && !UNSEEN_BY_GUESTS.test(sql)
+        visible = (!statement.reader && !UNSEEN_BY_GUESTS.test(sql)) || isVisibleWrite(sql)
         if (seen.size >= size) seen.delete(seen.keys().next().value!)
         seen.set(sql, visible)
       }
@@ -77,7 +87,7 @@ function withStatementCache (sqlite: SQLite.Database, writes: { count: number },
   }
 }
 
-export function openDatabase (file: string, options: { synchronous?: 'FULL' | 'NORMAL', locale?: Locale } = {}): OpenDatabase {
+export function openDatabase (file: string, options: { synchronous?: 'FULL' | 'NORMAL', locale?: Locale } = {}): OpenDatabase & { sqlite: SQLite.Database } {
   fs.mkdirSync(path.dirname(file), { recursive: true })
   const sqlite = new SQLite(file)
   const version = (sqlite.prepare('select sqlite_version() as v').get() as { v: string }).v
@@ -98,5 +108,5 @@ export function openDatabase (file: string, options: { synchronous?: 'FULL' | 'N
   // so there is exactly one writer.
   const writes = { count: 0 }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, writes) }) })
-  return { db, sqlite, writes }
+  return { db, dialect: 'sqlite', sqlite, writes }
 }

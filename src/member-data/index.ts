@@ -4,6 +4,7 @@ import { readdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { sql } from 'kysely'
 import { avatarsDirectory, filesDirectory, type Config } from '../config.js'
 import type { DB } from '../db/index.js'
 import type SQLite from 'better-sqlite3'
@@ -44,14 +45,16 @@ export function exportContext (config: Config): ExportContext {
  * what the database freed off the disk: files, avatar and exports, and the old pages in the
  * write-ahead log (freed pages are zeroed as they go: secure_delete, see db/index.ts).
  */
-export async function eraseMemberCompletely (db: DB, sqlite: SQLite.Database, config: Config, userId: number, policy: ErasedPosts, onlyIfDue = false): Promise<boolean> {
+export async function eraseMemberCompletely (db: DB, sqlite: SQLite.Database | null, config: Config, userId: number, policy: ErasedPosts, onlyIfDue = false): Promise<boolean> {
   const files = await eraseMember(db, userId, { policy, erasedName: translator(config.locale).t('user.erased'), onlyIfDue })
   if (files === null) return false
   await removeFiles(filesDirectory(config), files.uploads)
   await removeAvatar(avatarsDirectory(config), files.avatar)
   for (const name of files.exports) await rm(path.join(exportsDirectory(config), name), { force: true })
   // Busy (a reader still in the log, as when the forum runs beside the CLI): the pages are overwritten as the log wraps.
-  sqlite.pragma('wal_checkpoint(TRUNCATE)')
+  if (sqlite !== null) sqlite.pragma('wal_checkpoint(TRUNCATE)')
+  // PostgreSQL keeps the old row versions until a vacuum makes their space free for reuse.
+  else await sql`vacuum`.execute(db)
   return true
 }
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { buildTestApp, Visitor, textOfClass } from '../helper.js'
+import { buildTestApp, sqliteOf, Visitor, textOfClass } from '../helper.js'
 import { makeForum, makeMember, makeTopic, PASSWORD } from '../factories.js'
 
 t.test('a full disk answers 503 with the typed text kept, and writes work again when room returns', async t => {
@@ -13,8 +13,8 @@ t.test('a full disk answers 503 with the typed text kept, and writes work again 
   const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]
 
   // SQLite's max_page_count stands in for a full disk: the database may not grow past its size now.
-  const pages = app.sqlite.pragma('page_count', { simple: true }) as number
-  app.sqlite.pragma(`max_page_count = ${pages}`)
+  const pages = sqliteOf(app).pragma('page_count', { simple: true }) as number
+  sqliteOf(app).pragma(`max_page_count = ${pages}`)
   const postsBefore = await app.db.selectFrom('posts').select(eb => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
 
   const body = `Een lang verhaal. ${'Tekst die niet verloren mag gaan. '.repeat(1500)}`
@@ -34,10 +34,10 @@ t.test('a full disk answers 503 with the typed text kept, and writes work again 
   const stillReadable = await visitor.get(`/topic/${topic.slug}`)
   t.equal(stillReadable.statusCode, 200, 'and reads still work')
 
-  app.sqlite.pragma('max_page_count = 4294967294')
+  sqliteOf(app).pragma('max_page_count = 4294967294')
   const retry = await visitor.postRaw(`/topic/${topic.slug}/reply`, { _csrf: token, body })
   t.equal(retry.statusCode, 303, 'with room again the same post is stored')
   const postsAfter = await app.db.selectFrom('posts').select(eb => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
   t.ok(Number(postsAfter.n) > Number(postsBefore.n), 'the post is there')
-  t.equal(app.sqlite.pragma('integrity_check', { simple: true }), 'ok')
+  t.equal(sqliteOf(app).pragma('integrity_check', { simple: true }), 'ok')
 })

@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { allTextOfClass, buildTestApp, loggedIn, textOfClass, Visitor } from '../helper.js'
+import { allTextOfClass, buildTestApp, insertPosts, loggedIn, sqliteOf, textOfClass, Visitor } from '../helper.js'
 import { makeForum, makeMember } from '../factories.js'
 import { createTopic } from '../../src/models/topics.js'
 import { createReply } from '../../src/models/posts.js'
@@ -133,11 +133,10 @@ t.test('whatever is typed, the page answers 200, and snippets are safe', async t
 t.test('past 1,000 matches the count says "more than", and the pages stop there', async t => {
   const { app, forum, jan } = await setup(t)
   const topic = await post(app, forum.id, jan.id, 'Agenda', 'De agenda van de kennissessie.', Date.parse('2026-01-01T10:00:00Z'))
-  const insert = app.sqlite.prepare(`insert into posts (topic_id, author_id, position, visible_position, body_md, body_html, created_at, fanned_out)
-    values (?, ?, ?, ?, ?, '', ?, 1)`)
-  app.sqlite.transaction(() => {
-    for (let i = 2; i <= 1005; i++) insert.run(topic.topic.id, jan.id, i, i, `Agendapunt ${i}: de agenda.`, Date.parse('2026-01-01T10:00:00Z') + i * 1000)
-  })()
+  await insertPosts(app, Array.from({ length: 1004 }, (_, n) => {
+    const i = n + 2
+    return { topic_id: topic.topic.id, author_id: jan.id, position: i, visible_position: i, body_md: `Agendapunt ${i}: de agenda.`, body_html: '', created_at: Date.parse('2026-01-01T10:00:00Z') + i * 1000, fanned_out: 1 }
+  }))
   const first = await new Visitor(app).get('/search?q=agenda')
   t.equal(textOfClass(first.body, 'search-count')?.split(' · ')[0], 'Meer dan 1.000 resultaten')
   t.match(first.body, /page(=|&#x3D;)100"/, 'a link to the last page of the thousand')
@@ -157,8 +156,8 @@ t.test('an index that is not current is built again at start, and in another lan
   const forum = await makeForum(app)
   const jan = await makeMember(app, 'jan')
   await post(app, forum.id, jan.id, 'Bibliotheken', 'Bibliotekarier och innovaties.')
-  app.sqlite.exec("insert into posts_fts (posts_fts) values ('delete-all')")
-  app.sqlite.exec("update search_index_state set built = ''")
+  sqliteOf(app).exec("insert into posts_fts (posts_fts) values ('delete-all')")
+  sqliteOf(app).exec("update search_index_state set built = ''")
   t.same(await titles(app, 'innovatie'), [], 'the emptied index finds nothing')
   await app.close()
   app = await start('nl')

@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { Role } from '../../src/db/schema.js'
 import { renumberTopic } from '../../src/models/recount.js'
-import { buildTestApp, textOfClass, Visitor } from '../helper.js'
+import { buildTestApp, insertPosts, textOfClass, Visitor } from '../helper.js'
 import { makeForum, makeMember, makeTopic } from '../factories.js'
 
 /** The inner HTML of the <dd> after the <dt> with this text in the profile's list. */
@@ -59,8 +59,7 @@ t.test('a member without posts sees an empty list, and counts are formatted for 
   // The count is of the posts this reader may read: 1,234 of them, written straight into the database.
   const forum = await makeForum(app)
   const { topic } = await makeTopic(app, { forumId: forum.id, author: piet })
-  const insert = app.sqlite.prepare(`insert into posts (topic_id, author_id, position, visible_position, body_md, body_html, created_at, fanned_out) values (?, ?, ?, ?, 'x', 'x', ?, 1)`)
-  app.sqlite.transaction(() => { for (let i = 2; i <= 1234; i++) insert.run(topic.id, piet.id, i, i, Date.now()) })()
+  await insertPosts(app, Array.from({ length: 1233 }, (_, i) => ({ topic_id: topic.id, author_id: piet.id, position: i + 2, visible_position: i + 2, body_md: 'x', body_html: 'x', created_at: Date.now(), fanned_out: 1 })))
   res = await new Visitor(app).get('/user/piet')
   t.equal(definition(res.body, 'Berichten'), '1.234')
 })

@@ -1,0 +1,36 @@
+import { databaseFile, type Config } from '../config.js'
+import { openDatabase, type OpenDatabase } from './index.js'
+import { openPostgres } from './postgres.js'
+import { migrateToLatest } from './migrate.js'
+import { buildSearchIndex, searchIndexIsCurrent } from '../search/index-builder.js'
+
+type Logger = { info: (message: string) => void, error: (details: object, message: string) => void }
+
+/** The configured database: PostgreSQL at DATABASE_URL, else the SQLite file in DATA_DIR. */
+export function openConfiguredDatabase (config: Config, log: Logger): OpenDatabase {
+  if (config.databaseUrl === null) return openDatabase(databaseFile(config), { synchronous: config.synchronous, locale: config.locale })
+  const { db, writes } = openPostgres(config.databaseUrl, config.databasePoolSize, error => log.error({ err: error }, 'database connection lost while idle'))
+  return { db, dialect: 'postgres', sqlite: null, writes }
+}
+
+/**
+ * Opens the configured database, migrates it and (re)builds the search index when it is not
+ * current, reporting the build's progress. Closes it again if any of that fails.
+ */
+export async function openMigratedDatabase (config: Config, log: Logger, progress?: (done: number, total: number) => void): Promise<OpenDatabase> {
+  const open = openConfiguredDatabase(config, log)
+  try {
+    await migrateToLatest(open.db)
+    if (open.sqlite !== null && !searchIndexIsCurrent(open.sqlite, config.locale)) {
+      log.info('building the search index')
+      let logged = 0
+      buildSearchIndex(open.sqlite, config.locale, progress ?? ((done, total) => {
+        if (done - logged >= total / 10) { log.info(`search index: ${done} of ${total} posts`); logged = done }
+      }))
+    }
+    return open
+  } catch (error) {
+    await open.db.destroy()
+    throw error
+  }
+}
