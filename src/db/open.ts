@@ -3,6 +3,7 @@ import { openDatabase, type OpenDatabase } from './index.js'
 import { openPostgres } from './postgres.js'
 import { migrateToLatest } from './migrate.js'
 import { buildSearchIndex, searchIndexIsCurrent } from '../search/index-builder.js'
+import { buildPostgresSearchIndex, postgresSearchIndexIsCurrent } from '../search/postgres-index.js'
 
 type Logger = { info: (message: string) => void, error: (details: object, message: string) => void }
 
@@ -21,12 +22,16 @@ export async function openMigratedDatabase (config: Config, log: Logger, progres
   const open = openConfiguredDatabase(config, log)
   try {
     await migrateToLatest(open.db)
+    let logged = 0
+    const report = progress ?? ((done: number, total: number) => {
+      if (done - logged >= total / 10) { log.info(`search index: ${done} of ${total} posts`); logged = done }
+    })
     if (open.sqlite !== null && !searchIndexIsCurrent(open.sqlite, config.locale)) {
       log.info('building the search index')
-      let logged = 0
-      buildSearchIndex(open.sqlite, config.locale, progress ?? ((done, total) => {
-        if (done - logged >= total / 10) { log.info(`search index: ${done} of ${total} posts`); logged = done }
-      }))
+      buildSearchIndex(open.sqlite, config.locale, report)
+    } else if (open.dialect === 'postgres' && !await postgresSearchIndexIsCurrent(open.db, config.locale)) {
+      log.info('building the search index')
+      await buildPostgresSearchIndex(open.db, config.locale, report)
     }
     return open
   } catch (error) {

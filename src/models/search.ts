@@ -1,7 +1,8 @@
-import { sql } from 'kysely'
+import { PostgresAdapter, sql, type RawBuilder } from 'kysely'
 import type { DB } from '../db/index.js'
 import { inReadableForum } from './readable.js'
 import type { ParsedQuery } from '../search/query.js'
+import { includedTsquery, RANK_WEIGHTS, searchTsquery } from '../search/postgres-query.js'
 
 export interface SearchHit {
   id: number
@@ -28,44 +29,21 @@ export interface SearchScope { readerId: number | null, moderates: number[] | nu
 export const RANKED = 1000
 
 /**
- * Posts matching a parsed query that this reader may read, ranked by bm25 (the title weighs
- * five times the body) or newest first, with the total (capped at RANKED: `more` says there
- * are more). Permissions are in SQL before the limit, so nothing hidden shows, not even in
- * the count. The author and forum filters are terms of the index's meta column; dates bound
- * the post ids, which follow time (Kring writes posts in time order).
+ * Posts matching a parsed query that this reader may read, ranked (the title weighs five times
+ * the body: bm25 on SQLite, ts_rank on PostgreSQL) or newest first, with the total (capped at
+ * RANKED: `more` says there are more). Permissions are in SQL before the limit, so nothing
+ * hidden shows, not even in the count. Dates bound the post ids, which follow time (Kring
+ * writes posts in time order).
  */
 export async function searchPosts (db: DB, query: ParsedQuery, scope: SearchScope, page: { limit: number, offset: number, order: 'relevance' | 'latest' }): Promise<{ total: number, more: boolean, hits: SearchHit[] }> {
   const none = { total: 0, more: false, hits: [] }
   if (query.match === null) return none
-  let match = `(${query.match})`
-  if (query.author !== null) {
-    const author = await db.selectFrom('users').select('id').where('username_key', '=', query.author.normalize('NFKC').toLowerCase()).executeTakeFirst()
-    if (!author) return none
-    match += ` AND meta : "a${author.id}"`
-  }
-  if (query.forum !== null) {
-    const forum = await db.selectFrom('forums').select('id').where('slug', '=', query.forum).executeTakeFirst()
-    if (!forum) return none
-    match += ` AND meta : "f${forum.id}"`
-  }
+  const filters = await findFilters(db, query)
+  if (filters === null) return none
   const ranked = page.order === 'relevance' && query.rankable
-  const score = ranked ? sql<number>`bm25(posts_fts, 5.0, 1.0, 0.0)` : sql<number>`0`
-  let window = db.selectFrom(sql<{ rowid: number }>`posts_fts`.as('f'))
-    .innerJoin('posts', 'posts.id', 'f.rowid')
-    .innerJoin('topics', 'topics.id', 'posts.topic_id')
-    .where(sql<boolean>`posts_fts match ${match}`)
-    .where(inReadableForum('topics.forum_id', scope.readerId))
-    .select([sql<number>`f.rowid`.as('id'), score.as('score')])
-  const visible = sql<boolean>`(posts.visible_position is not null and topics.hidden = 0 and topics.queued = 0)`
-  if (scope.moderates === false) window = window.where(visible)
-  else if (scope.moderates !== null) window = window.where(eb => eb.or([visible, eb('topics.forum_id', 'in', [...scope.moderates as number[], -1])]))
-  if (query.after !== null) {
-    window = window.where('posts.created_at', '>=', query.after).where(sql<boolean>`f.rowid >= ${await firstPostSince(db, query.after)}`)
-  }
-  if (query.before !== null) {
-    window = window.where('posts.created_at', '<', query.before).where(sql<boolean>`f.rowid < ${await firstPostSince(db, query.before)}`)
-  }
-  const found = await window.orderBy(sql`f.rowid`, 'desc').limit(RANKED + 1).execute()
+  const found = db.getExecutor().adapter instanceof PostgresAdapter
+    ? await newestOnPostgres(db, query, filters, await scopeConditions(db, query, scope, sql`f.post_id`), ranked)
+    : await newestOnSqlite(db, query, filters, await scopeConditions(db, query, scope, sql`f.rowid`), ranked)
   const more = found.length > RANKED
   const counted = found.slice(0, RANKED)
   if (ranked) counted.sort((a, b) => a.score - b.score || b.id - a.id)
@@ -80,6 +58,74 @@ export async function searchPosts (db: DB, query: ParsedQuery, scope: SearchScop
     .execute()
   const byId = new Map(rows.map(row => [row.id, row]))
   return { total: counted.length, more, hits: ids.flatMap(id => byId.get(id) ?? []) }
+}
+
+interface Filters { authorId: number | null, forumId: number | null }
+/** Lower scores come first: bm25's best is its most negative. */
+type Found = Array<{ id: number, score: number }>
+
+/** The ids of the `@name` and `in:forum` filters; null when either names nothing, so nothing is found. */
+async function findFilters (db: DB, query: ParsedQuery): Promise<Filters | null> {
+  const filters: Filters = { authorId: null, forumId: null }
+  if (query.author !== null) {
+    const author = await db.selectFrom('users').select('id').where('username_key', '=', query.author.normalize('NFKC').toLowerCase()).executeTakeFirst()
+    if (!author) return null
+    filters.authorId = author.id
+  }
+  if (query.forum !== null) {
+    const forum = await db.selectFrom('forums').select('id').where('slug', '=', query.forum).executeTakeFirst()
+    if (!forum) return null
+    filters.forumId = forum.id
+  }
+  return filters
+}
+
+/** Who may read a match, and the date filters, on either database; `id` is the index's post id. */
+async function scopeConditions (db: DB, query: ParsedQuery, scope: SearchScope, id: RawBuilder<unknown>): Promise<Array<RawBuilder<boolean>>> {
+  const conditions = [inReadableForum('topics.forum_id', scope.readerId)]
+  const visible = sql<boolean>`(posts.visible_position is not null and topics.hidden = 0 and topics.queued = 0)`
+  if (scope.moderates === false) conditions.push(visible)
+  else if (scope.moderates !== null) conditions.push(sql<boolean>`(${visible} or topics.forum_id in (${sql.join([...scope.moderates, -1])}))`)
+  if (query.after !== null) conditions.push(sql<boolean>`posts.created_at >= ${query.after}`, sql<boolean>`${id} >= ${await firstPostSince(db, query.after)}`)
+  if (query.before !== null) conditions.push(sql<boolean>`posts.created_at < ${query.before}`, sql<boolean>`${id} < ${await firstPostSince(db, query.before)}`)
+  return conditions
+}
+
+/** FTS5: the author and forum filters are terms of the index's meta column. */
+async function newestOnSqlite (db: DB, query: ParsedQuery, filters: Filters, conditions: Array<RawBuilder<boolean>>, ranked: boolean): Promise<Found> {
+  let match = `(${query.match ?? ''})`
+  if (filters.authorId !== null) match += ` AND meta : "a${filters.authorId}"`
+  if (filters.forumId !== null) match += ` AND meta : "f${filters.forumId}"`
+  const score = ranked ? sql<number>`bm25(posts_fts, 5.0, 1.0, 0.0)` : sql<number>`0`
+  let window = db.selectFrom(sql<{ rowid: number }>`posts_fts`.as('f'))
+    .innerJoin('posts', 'posts.id', 'f.rowid')
+    .innerJoin('topics', 'topics.id', 'posts.topic_id')
+    .where(sql<boolean>`posts_fts match ${match}`)
+    .select([sql<number>`f.rowid`.as('id'), score.as('score')])
+  for (const condition of conditions) window = window.where(condition)
+  return window.orderBy(sql`f.rowid`, 'desc').limit(RANKED + 1).execute()
+}
+
+/**
+ * post_search (migration 2026_11_30_0022): the author and forum filters are plain joins, and
+ * only the window of the newest matches is ranked. `in:titel` asks the GIN index for the
+ * words, then looks for the whole query (exclusions too) in the title's lexemes alone.
+ */
+async function newestOnPostgres (db: DB, query: ParsedQuery, filters: Filters, conditions: Array<RawBuilder<boolean>>, ranked: boolean): Promise<Found> {
+  const wanted = searchTsquery(query.terms)
+  let window = db.selectFrom(sql<{ post_id: number, document: string }>`post_search`.as('f'))
+    .innerJoin('posts', 'posts.id', 'f.post_id')
+    .innerJoin('topics', 'topics.id', 'posts.topic_id')
+    .select(['f.post_id as id', 'f.document'])
+  if (query.titleOnly) window = window.where(sql<boolean>`f.document @@ ${includedTsquery(query.terms)}`).where(sql<boolean>`ts_filter(f.document, '{a}') @@ ${wanted}`)
+  else window = window.where(sql<boolean>`f.document @@ ${wanted}`)
+  if (filters.authorId !== null) window = window.where('posts.author_id', '=', filters.authorId)
+  if (filters.forumId !== null) window = window.where('topics.forum_id', '=', filters.forumId)
+  for (const condition of conditions) window = window.where(condition)
+  const newest = window.orderBy('f.post_id', 'desc').limit(RANKED + 1)
+  // Lower first, as bm25.
+  const score = ranked ? sql<number>`-ts_rank(${RANK_WEIGHTS}, w.document, ${wanted})` : sql<number>`0`
+  return db.selectFrom(newest.as('w')).select(['w.id', score.as('score')]).orderBy('w.id', 'desc').execute()
 }
 
 /** The id of the first post written at or after `ms` (one past the last post when none): a binary search over ids, which follow time. */

@@ -6,7 +6,7 @@ import type { Locale } from '../config.js'
  * forum then rebuilds its index once, at its next start or `kring migrate`. A change of the
  * site's language rebuilds it too, since words are stemmed in that language.
  */
-const INDEX_VERSION = 2
+export const INDEX_VERSION = 2
 const BATCH = 20_000
 
 /** The row the triggers write (migrations 2026_11_30_0012 and 0017), for the posts not deleted with id in (?, ?]. */

@@ -1,10 +1,18 @@
 import type { Locale } from '../config.js'
-import { fold, searchTerms, words } from './text.js'
+import { fold, searchWords, stem, words } from './text.js'
+
+/**
+ * One thing to look for, as PostgreSQL's index is asked (it stems there): words folded, without
+ * stopwords, not stemmed (several make a phrase), or a folded prefix of a stem.
+ */
+export type SearchTerm = { words: string[] } | { prefix: string }
 
 /** A search as typed, understood: an FTS5 expression that can never be a syntax error, the filters, and what to highlight. */
 export interface ParsedQuery {
   /** null: nothing to look for (no positive word). */
   match: string | null
+  /** The same search for PostgreSQL: posts with every term of `include` and none of `exclude`. */
+  terms: { include: SearchTerm[], exclude: SearchTerm[] }
   author: string | null
   forum: string | null
   titleOnly: boolean
@@ -35,7 +43,7 @@ function day (text: string): number | null {
  * digits only, so nothing typed (quotes, brackets, NEAR, `*`, `col:`) reaches FTS5 as syntax.
  */
 export function parseQuery (typed: string, locale: Locale): ParsedQuery {
-  const parsed: ParsedQuery = { match: null, author: null, forum: null, titleOnly: false, before: null, after: null, rankable: true, highlight: { stems: [], prefixes: [] } }
+  const parsed: ParsedQuery = { match: null, terms: { include: [], exclude: [] }, author: null, forum: null, titleOnly: false, before: null, after: null, rankable: true, highlight: { stems: [], prefixes: [] } }
   const text = typed.slice(0, MAX_QUERY)
   const positive: string[] = []
   const negative: string[] = []
@@ -43,8 +51,9 @@ export function parseQuery (typed: string, locale: Locale): ParsedQuery {
   for (const [, phrase, token] of text.matchAll(/"([^"]*)"?|(\S+)/g)) {
     if (positive.length + negative.length >= MAX_TERMS) break
     if (phrase !== undefined) {
-      const stems = searchTerms(phrase, locale)
-      if (stems.length > 0) positive.push(quote(stems))
+      const found = searchWords(phrase, locale)
+      const stems = found.map(word => stem(word, locale))
+      if (stems.length > 0) { positive.push(quote(stems)); parsed.terms.include.push({ words: found }) }
       parsed.highlight.stems.push(...stems)
       continue
     }
@@ -69,14 +78,17 @@ export function parseQuery (typed: string, locale: Locale): ParsedQuery {
       const start = fold(found[0])
       if (start.length < MIN_PREFIX) continue
       ;(negated ? negative : positive).push(`"${start}"*`)
+      parsed.terms[negated ? 'exclude' : 'include'].push({ prefix: start })
       if (!negated) parsed.highlight.prefixes.push(start)
       // bm25 first counts every post holding any word with this prefix: for "ver*" that doubles the time.
       if (!negated && start.length < RANKED_PREFIX) parsed.rankable = false
       continue
     }
-    const stems = searchTerms(negated ? token.slice(1) : token, locale)
+    const searched = searchWords(negated ? token.slice(1) : token, locale)
+    const stems = searched.map(word => stem(word, locale))
     if (stems.length === 0) continue
     ;(negated ? negative : positive).push(quote(stems))
+    parsed.terms[negated ? 'exclude' : 'include'].push({ words: searched })
     if (!negated) parsed.highlight.stems.push(...stems)
   }
   if (positive.length > 0) {

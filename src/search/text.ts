@@ -48,7 +48,8 @@ export function stem (word: string, locale: Locale): string {
 /**
  * The commonest function words, left out of index and query alike: nearly half of all words
  * and a third of the index, while no one finds a post by "het". Words with a meaning of their
- * own stay, "één"/"een" (one) among them, so `een` still finds `één`.
+ * own stay, "één"/"een" (one) among them, so `een` still finds `één`. PostgreSQL's index has
+ * a copy of these lists (migration 2026_11_30_0022): a change here needs a migration there.
  */
 const stopwords = (list: string): Set<string> => new Set(list.split(' ').map(fold))
 const STOPWORDS: Record<Locale, Set<string>> = {
@@ -58,9 +59,14 @@ const STOPWORDS: Record<Locale, Set<string>> = {
   sv: stopwords('och att det som på är av för med till den har de om var jag men sig så vi han hon kan detta eller')
 }
 
+/** The words of a text worth looking for: folded, without stopwords, not yet stemmed. */
+export function searchWords (text: string, locale: Locale): string[] {
+  return words(text).filter(word => !STOPWORDS[locale].has(word))
+}
+
 /** The words of a text as search compares them: folded, without stopwords, stemmed. */
 export function searchTerms (text: string, locale: Locale): string[] {
-  return words(text).filter(word => !STOPWORDS[locale].has(word)).map(word => stem(word, locale))
+  return searchWords(text, locale).map(word => stem(word, locale))
 }
 
 /** What goes into the index for a title or a post body. */

@@ -1,11 +1,13 @@
 import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
+import { sql } from 'kysely'
 import { allTextOfClass, buildTestApp, insertPosts, loggedIn, sqliteOf, textOfClass, Visitor } from '../helper.js'
 import { makeForum, makeMember } from '../factories.js'
 import { createTopic } from '../../src/models/topics.js'
 import { createReply } from '../../src/models/posts.js'
 import type { Locale } from '../../src/config.js'
 import { parseQuery } from '../../src/search/query.js'
+import { freshPostgresDatabase, testOnPostgres } from '../postgres-databases.js'
 
 async function post (app: FastifyInstance, forumId: number, authorId: number, title: string, body: string, now = Date.now() - 3600_000) {
   return createTopic(app.db, { forumId, authorId, title, bodyMd: body, bodyHtml: `<p>${body}</p>`, now })
@@ -151,19 +153,41 @@ t.test('an index that is not current is built again at start, and in another lan
   const dataDir = t.testdir()
   const { buildApp } = await import('../../src/app.js')
   const { loadConfig } = await import('../../src/config.js')
-  const start = async (locale: Locale) => buildApp(loadConfig({}, { dataDir, demo: false, logLevel: 'silent', passwordCost: 10, locale }))
-  let app = await start('nl')
+  // On PostgreSQL every start opens the same database of this test's own.
+  const postgres = testOnPostgres ? await freshPostgresDatabase() : null
+  const start = async (locale: Locale) => buildApp(loadConfig({}, { dataDir, demo: false, logLevel: 'silent', passwordCost: 10, locale, databaseUrl: postgres?.url ?? null }))
+  const running = new Set<FastifyInstance>()
+  const started = async (locale: Locale) => { const app = await start(locale); running.add(app); return app }
+  const stop = async (app: FastifyInstance) => { running.delete(app); await app.close() }
+  t.teardown(async () => {
+    for (const app of running) await app.close()
+    await postgres?.drop()
+  })
+  let app = await started('nl')
   const forum = await makeForum(app)
   const jan = await makeMember(app, 'jan')
   await post(app, forum.id, jan.id, 'Bibliotheken', 'Bibliotekarier och innovaties.')
-  sqliteOf(app).exec("insert into posts_fts (posts_fts) values ('delete-all')")
-  sqliteOf(app).exec("update search_index_state set built = ''")
+  if (app.dialect === 'postgres') {
+    await sql`delete from post_search`.execute(app.db)
+    await sql`update search_index_state set built = ''`.execute(app.db)
+  } else {
+    sqliteOf(app).exec("insert into posts_fts (posts_fts) values ('delete-all')")
+    sqliteOf(app).exec("update search_index_state set built = ''")
+  }
   t.same(await titles(app, 'innovatie'), [], 'the emptied index finds nothing')
-  await app.close()
-  app = await start('nl')
-  t.same(await titles(app, 'innovatie'), ['Bibliotheken'], 'rebuilt at start: Dutch stems')
-  await app.close()
-  app = await start('sv')
-  t.teardown(() => app.close())
+  await stop(app)
+  if (postgres !== null) {
+    // Two processes starting at once: one builds, the other waits for it and finds the index current.
+    const both = await Promise.all([started('nl'), started('nl')])
+    for (const each of both) t.same(await titles(each, 'innovatie'), ['Bibliotheken'], 'rebuilt at start: Dutch stems')
+    const { rows } = await sql<{ n: number }>`select count(*) as n from post_search`.execute(both[0].db)
+    t.equal(rows[0].n, 1, 'each post indexed once')
+    for (const each of both) await stop(each)
+  } else {
+    app = await started('nl')
+    t.same(await titles(app, 'innovatie'), ['Bibliotheken'], 'rebuilt at start: Dutch stems')
+    await stop(app)
+  }
+  app = await started('sv')
   t.same(await titles(app, 'bibliotekarie'), ['Bibliotheken'], 'a Swedish site: rebuilt with Swedish stems')
 })
