@@ -26,7 +26,7 @@ export async function buildTestApp (t: TapLike, overrides: Partial<Config> = {},
   const dataDir = t.testdir()
   const postgres = testOnPostgres && overrides.databaseUrl === undefined ? await freshPostgresDatabase() : null
   // A cheap scrypt cost keeps tests quick; the cost is stored with each hash, so login works the same.
-  const config = loadConfig({}, { dataDir, demo: false, logLevel: 'silent', passwordCost: 10, databaseUrl: postgres?.url ?? null, ...overrides })
+  const config = loadConfig({}, { dataDir, demo: false, logLevel: process.env.KRING_TEST_LOG ?? 'silent', passwordCost: 10, databaseUrl: postgres?.url ?? null, ...overrides })
   const app = await buildApp(config)
   t.teardown(async () => {
     await app.close()
@@ -34,6 +34,11 @@ export async function buildTestApp (t: TapLike, overrides: Partial<Config> = {},
   })
   Object.assign(app.settings, settings)
   return app
+}
+
+/** The environment for a `kring` command or server process working on this app's data (its folder and database). */
+export function dataEnv (app: FastifyInstance): Record<string, string> {
+  return { DATA_DIR: app.config.dataDir, ...(app.config.databaseUrl === null ? {} : { DATABASE_URL: app.config.databaseUrl }) }
 }
 
 let visitors = 0

@@ -21,9 +21,9 @@ export interface OpenDatabase {
 
 /**
  * Writes no guest ever sees: a member's session, reading marks, notifications, drafts, mail
- * waiting to go. Every other write may change a public page. Transaction control is no write.
+ * waiting to go, an export being made. Every other write may change a public page. Transaction control is no write.
  */
-const UNSEEN_BY_GUESTS = /^\s*(?:(?:insert\s+(?:or\s+\w+\s+)?into|replace\s+into|update|delete\s+from)\s+"?(?:sessions|topic_reads|notifications|drafts|login_failures|outbox|inbound_mails|email_tokens|watches|user_mutes)\b|begin|commit|rollback|savepoint|release|pragma)/i
+const UNSEEN_BY_GUESTS = /^\s*(?:(?:insert\s+(?:or\s+\w+\s+)?into|replace\s+into|update|delete\s+from)\s+"?(?:sessions|topic_reads|notifications|drafts|login_failures|outbox|inbound_mails|email_tokens|watches|user_mutes|data_exports)\b|begin|commit|rollback|savepoint|release|pragma)/i
 
 /** Whether this SQL text is a write that may change what a guest sees. */
 export function isVisibleWrite (sql: string): boolean {
@@ -39,6 +39,26 @@ export function uniqueViolation (error: unknown): { index: string } | null {
   if (error instanceof SQLite.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE') return { index: error.message }
   const pgError = error as { code?: unknown, table?: unknown, constraint?: unknown }
   if (pgError?.code === '23505') return { index: `${String(pgError.table)}.${String(pgError.constraint)}` }
+  return null
+}
+
+/** PostgreSQL's SQLSTATE class and codes that mean it cannot be reached, is restarting or has no connection free. */
+const POSTGRES_UNREACHABLE = /^(?:08...|57P0[123]|53300)$/
+
+/**
+ * Why the database cannot take a request just now, or null for any other error: the page then
+ * says so with a 503, and a form comes back with its text (plugins/errors.ts). SQLite: a full
+ * disk or a lock held too long; PostgreSQL: a full disk, or a restart or lost connection.
+ */
+export function storageTrouble (error: { code?: unknown, message?: unknown, syscall?: unknown }): 'storage_full' | 'busy' | 'database_unreachable' | null {
+  const code = typeof error.code === 'string' ? error.code : ''
+  if (code === 'SQLITE_FULL' || code === '53100') return 'storage_full'
+  if (code === 'SQLITE_BUSY' || code === '40P01') return 'busy'
+  if (POSTGRES_UNREACHABLE.test(code)) return 'database_unreachable'
+  // Connecting failed (no server at the address or socket): the only connects a request makes are the pool's.
+  if (error.syscall === 'connect') return 'database_unreachable'
+  // pg's own words for a connection that ended under a query, or a pool that could not connect in time.
+  if (typeof error.message === 'string' && /^(?:Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/.test(error.message)) return 'database_unreachable'
   return null
 }
 

@@ -1,5 +1,5 @@
 import pg from 'pg'
-import { Kysely, PostgresDialect, type DatabaseConnection } from 'kysely'
+import { CompiledQuery, Kysely, PostgresDialect, type DatabaseConnection, type QueryResult } from 'kysely'
 import type { Database } from './schema.js'
 import { isVisibleWrite, type DB } from './index.js'
 
@@ -15,20 +15,42 @@ const types = {
 }
 
 /**
+ * PostgreSQL's text cannot hold a NUL byte and refuses the whole query; SQLite takes it. A NUL
+ * can only come from a URL or form (typed text has its control characters stripped), and no
+ * stored text holds one, so it becomes U+FFFD: a lookup then finds nothing, as on SQLite.
+ */
+const withoutNul = (value: unknown): unknown => typeof value === 'string' && value.includes('\0') ? value.replaceAll('\0', '\uFFFD') : value
+
+/**
+ * Every transaction first takes this one lock (held until it ends), so transactions run one at
+ * a time across all processes, as SQLite's single writer runs them. The model layer is written
+ * for that: a reply reads the topic's post count and inserts the next position; a toggle reads,
+ * then writes. Without it, READ COMMITTED lets two replies take one position. Statements outside
+ * a transaction do not wait for it (each is atomic by itself), so reads never queue behind writes.
+ */
+const ONE_TRANSACTION_AT_A_TIME = CompiledQuery.raw('select pg_advisory_xact_lock(7310411)')
+
+/**
  * Counts the writes a guest may see, as the SQLite side does: each such write as it is made,
  * and once more when its transaction commits, so a guest's page read between the write and
- * the commit (still the old rows) is not kept as if it were current.
+ * the commit (still the old rows) is not kept as if it were current. Also replaces NUL bytes,
+ * and takes the transaction lock above.
  */
-function countWrites (connection: DatabaseConnection, writes: { count: number }): void {
+function wrapConnection (connection: DatabaseConnection, writes: { count: number }): void {
   const execute = connection.executeQuery.bind(connection)
   let inTransaction = false
   let wrote = false
-  connection.executeQuery = async query => {
+  connection.executeQuery = async <R>(compiled: CompiledQuery): Promise<QueryResult<R>> => {
+    const query = compiled.parameters.some(value => typeof value === 'string' && value.includes('\0'))
+      ? { ...compiled, parameters: compiled.parameters.map(withoutNul) }
+      : compiled
     const text = query.sql
     if (/^\s*(?:begin|start transaction)\b/i.test(text)) { inTransaction = true; wrote = false }
     if (isVisibleWrite(text)) { writes.count++; wrote = inTransaction }
     try {
-      return await execute(query)
+      const result = await execute<R>(query)
+      if (inTransaction && /^\s*(?:begin|start transaction)\b/i.test(text)) await execute(ONE_TRANSACTION_AT_A_TIME)
+      return result
     } finally {
       if (/^\s*(?:commit|rollback)\s*$/i.test(text)) {
         if (wrote) writes.count++
@@ -48,6 +70,6 @@ export function openPostgres (url: string, poolSize: number, onIdleError: (error
   // it would end the process. The pool makes a new connection when one is next needed.
   pool.on('error', onIdleError)
   const writes = { count: 0 }
-  const dialect = new PostgresDialect({ pool, onCreateConnection: async connection => countWrites(connection, writes) })
+  const dialect = new PostgresDialect({ pool, onCreateConnection: async connection => wrapConnection(connection, writes) })
   return { db: new Kysely<Database>({ dialect }), pool, writes }
 }

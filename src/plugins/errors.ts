@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { loginFirst, type Decision } from '../permissions.js'
 import type { User } from '../db/schema.js'
+import { storageTrouble } from '../db/index.js'
 
 /** An answer other than success, with a locale key that says why. */
 export class HttpError extends Error {
@@ -45,7 +46,7 @@ const CSRF_ERRORS = new Set(['FST_CSRF_MISSING_SECRET', 'FST_CSRF_INVALID_TOKEN'
 
 /** One error handler: refusals and client errors get a page that says why; 5xx detail stays in the log. */
 export default fp(async app => {
-  app.setErrorHandler(async (error: Error & { statusCode?: number, code?: string, validation?: unknown }, request, reply) => {
+  app.setErrorHandler(async (error: Error & { statusCode?: number, code?: string, validation?: unknown, syscall?: string }, request, reply) => {
     if (error instanceof HttpError) {
       if (error.needsLogin && request.viewer === null) return loginRedirect(request, reply)
       return reply.page('errors/error', { status: error.statusCode, reason: error.reason }, error.statusCode)
@@ -53,11 +54,12 @@ export default fp(async app => {
     if (error.code !== undefined && CSRF_ERRORS.has(error.code)) {
       return reply.page('errors/error', { status: 403, reason: 'error.csrf' }, 403)
     }
-    if (error.code === 'SQLITE_FULL' || error.code === 'SQLITE_BUSY') {
-      // The disk is full (or the database stayed locked): nothing was stored; it works again once there is room.
+    const trouble = storageTrouble(error)
+    if (trouble !== null) {
+      // The disk is full, the database stayed locked or cannot be reached: nothing was stored; it works again later.
       request.log.error({ err: error }, 'storage unavailable')
-      reply.header('retry-after', 60)
-      const reason = error.code === 'SQLITE_FULL' ? 'error.storage_full' : 'error.busy'
+      reply.header('retry-after', trouble === 'database_unreachable' ? 5 : 60)
+      const reason = `error.${trouble}`
       // Nothing a member typed is lost: a post comes back in a form that sends it again.
       const typed = request.method === 'POST' ? request.body as { title?: unknown, body?: unknown } | undefined : undefined
       if (typeof typed?.body === 'string') {

@@ -10,6 +10,8 @@ import yazl from 'yazl'
 import { allTextOfClass, buildTestApp, loggedIn, postIds, Visitor } from '../helper.js'
 import { makeForum, makeMember } from '../factories.js'
 import { projectPath } from '../../src/lib/paths.js'
+
+// A forum archive is made from and into the SQLite file (on PostgreSQL, pg_dump does this work), so these apps run on SQLite.
 import { loadConfig, uploadsDirectory } from '../../src/config.js'
 import { buildApp } from '../../src/app.js'
 import { decodeValue, encodeValue } from '../../src/data/archive-format.js'
@@ -138,7 +140,7 @@ const page = async (visitor: Visitor, url: string): Promise<{ status: number, ma
 t.test('export, import into a new DATA_DIR: the forum reads the same, and exports the same again', async t => {
   // One test folder (t.testdir() empties it on every call), the source forum in it.
   const dir = t.testdir()
-  const source = await buildTestApp(t, { dataDir: path.join(dir, 'source') })
+  const source = await buildTestApp(t, { dataDir: path.join(dir, 'source'), databaseUrl: null })
   const forum = await buildForum(source)
   const archive = path.join(dir, 'forum.zip')
   const urls = ['/', `/topic/${forum.topic}`, `/topic/${forum.eventTopic}`, `/topic/${forum.secretTopic}`, '/forum/groningen', '/groups', '/notifications', '/user/anna']
@@ -206,7 +208,7 @@ t.test('export, import into a new DATA_DIR: the forum reads the same, and export
 
 t.test('import refuses a forum that is not empty, a damaged archive, zip-slip and another schema, leaving the target empty', async t => {
   const dir = t.testdir()
-  const source = await buildTestApp(t, { dataDir: path.join(dir, 'source') })
+  const source = await buildTestApp(t, { dataDir: path.join(dir, 'source'), databaseUrl: null })
   await buildForum(source)
   const archive = path.join(dir, 'forum.zip')
   t.equal((await kring(source.config.dataDir, 'export', archive)).code, 0)
@@ -284,7 +286,7 @@ t.test('import refuses a forum that is not empty, a damaged archive, zip-slip an
 
 t.test('a started but empty forum takes an import; a running one, or a missing file at export, is refused', async t => {
   const dir = t.testdir()
-  const source = await buildTestApp(t, { dataDir: path.join(dir, 'source') })
+  const source = await buildTestApp(t, { dataDir: path.join(dir, 'source'), databaseUrl: null })
   const { upload } = await buildForum(source)
   const archive = path.join(dir, 'forum.zip')
   t.equal((await kring(source.config.dataDir, 'export', archive)).code, 0)

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import type { FastifyInstance } from 'fastify'
 import nodemailer from 'nodemailer'
-import { buildTestApp, loggedIn } from '../helper.js'
+import { buildTestApp, dataEnv, loggedIn } from '../helper.js'
 import { makeForum, makeMember } from '../factories.js'
 import { projectPath } from '../../src/lib/paths.js'
 import { receiveMail } from '../../src/mail/inbound.js'
@@ -86,7 +86,7 @@ t.test('kring mail-in, as an MTA pipes it, with exit codes an MTA understands', 
   const { app, slug, replyTo } = await setup(t)
   // The command reads the settings from the database, like the server does.
   await saveSetting(app.db, 'limit_lid_seconds', 0)
-  const env = { ...process.env, DATA_DIR: app.config.dataDir, MAIL_REPLY_ADDRESS: REPLY, BASE_URL, KRING_DEMO: '0', LOG_LEVEL: 'silent' }
+  const env = { ...process.env, ...dataEnv(app), MAIL_REPLY_ADDRESS: REPLY, BASE_URL, KRING_DEMO: '0', LOG_LEVEL: 'silent' }
   const cli = (input: Buffer) => spawnSync(process.execPath, ['--import', 'tsx', projectPath('src', 'cli.ts'), 'mail-in'], { input, env, encoding: 'utf8', timeout: 60_000 })
   const posted = cli(fixture('gmail-en', replyTo))
   t.equal(posted.status, 0, `taken: ${posted.stdout}${posted.stderr}`)

@@ -3,7 +3,8 @@ import { buildTestApp, sqliteOf, Visitor, textOfClass } from '../helper.js'
 import { makeForum, makeMember, makeTopic, PASSWORD } from '../factories.js'
 
 t.test('a full disk answers 503 with the typed text kept, and writes work again when room returns', async t => {
-  const app = await buildTestApp(t)
+  // SQLite's own way to fill the disk; database-restart.test.ts is PostgreSQL's counterpart.
+  const app = await buildTestApp(t, { databaseUrl: null })
   const forum = await makeForum(app)
   const jan = await makeMember(app, 'jan')
   const { topic } = await makeTopic(app, { forumId: forum.id, author: jan })

@@ -6,7 +6,7 @@ import path from 'node:path'
 import yauzl from 'yauzl'
 import sharp from 'sharp'
 import type { FastifyInstance } from 'fastify'
-import { buildTestApp, csrfToken, decodeEntities, loggedIn, textOfClass, Visitor } from '../helper.js'
+import { buildTestApp, csrfToken, dataEnv, decodeEntities, loggedIn, textOfClass, Visitor } from '../helper.js'
 import { makeForum, makeMember, makeTopic, PASSWORD } from '../factories.js'
 import { createUser } from '../../src/models/users.js'
 import { hashPassword } from '../../src/lib/passwords.js'
@@ -185,10 +185,11 @@ t.test('kring user erase removes the posts when the beheerder chose so; kring us
   const app = await buildTestApp(t)
   const { topic } = await mariekeAndFriends(app)
   await saveSetting(app.db, 'erased_posts', 'remove')
-  const dataDir = app.config.dataDir
+  const { dataDir, databaseUrl } = app.config
+  const env = { ...process.env, ...dataEnv(app) }
   await app.close()
   const kring = (...args: string[]): Promise<{ code: number, stdout: string, stderr: string }> => new Promise(resolve => {
-    execFile(process.execPath, ['--import', 'tsx', projectPath('src', 'cli.ts'), ...args], { cwd: projectPath(), env: { ...process.env, DATA_DIR: dataDir } },
+    execFile(process.execPath, ['--import', 'tsx', projectPath('src', 'cli.ts'), ...args], { cwd: projectPath(), env },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }))
   })
   const zip = path.join(mkdtempSync(path.join(tmpdir(), 'kring-export-')), 'marieke.zip')
@@ -202,7 +203,7 @@ t.test('kring user erase removes the posts when the beheerder chose so; kring us
   t.match(erased.stdout, /removed/)
 
   // Not buildTestApp: that would give this test a fresh, empty folder.
-  const again = await buildApp(loadConfig({}, { dataDir, demo: false, logLevel: 'silent' }))
+  const again = await buildApp(loadConfig({}, { dataDir, databaseUrl, demo: false, logLevel: 'silent' }))
   t.teardown(() => again.close())
   const page = (await new Visitor(again).get(`/topic/${topic.slug}`)).body
   t.notMatch(page, /Bij ons regelt de cao dat/, 'her post is removed, also from the quote of it')

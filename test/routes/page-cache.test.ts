@@ -83,6 +83,7 @@ t.test('over a real connection, a kept page is answered before any routing, and 
   const forum = await makeForum(app)
   const jan = await makeMember(app, 'jan')
   const { topic } = await makeTopic(app, { forumId: forum.id, author: jan })
+  await app.notifier.flush() // the fan-out's writes would otherwise end the first kept page
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   const origin = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`

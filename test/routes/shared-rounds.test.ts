@@ -13,7 +13,7 @@ import { insertNotifications } from '../../src/models/notifications.js'
 
 t.test('work listed by two processes is done once: notification mails and digests', async t => {
   const first = await buildTestApp(t)
-  const second = await buildApp(loadConfig({}, { dataDir: first.config.dataDir, demo: false, logLevel: 'silent', passwordCost: 10 }))
+  const second = await buildApp(loadConfig({}, { dataDir: first.config.dataDir, databaseUrl: first.config.databaseUrl, demo: false, logLevel: 'silent', passwordCost: 10 }))
   t.teardown(() => second.close())
   // Made through the models, not the forms: no request wakes a round, so only this test runs them.
   const forum = await makeForum(first)

@@ -1,0 +1,51 @@
+import t from 'tap'
+import pg from 'pg'
+import { buildTestApp, Visitor, textOfClass } from '../helper.js'
+import { makeForum, makeMember, makeTopic, PASSWORD } from '../factories.js'
+import { testOnPostgres } from '../postgres-databases.js'
+
+// PostgreSQL restarting or a connection dropping: what is in flight gets a 503 with its text,
+// the pool connects again, and nothing acknowledged is lost. (SQLite's counterpart: disk-full.test.ts.)
+
+t.test('connections cut under a reply: 503 with the typed text kept, then the pool reconnects and nothing is lost', { skip: testOnPostgres ? false : 'runs with KRING_TEST_DB=postgres (CI runs the suite on both)' }, async t => {
+  const app = await buildTestApp(t)
+  const forum = await makeForum(app)
+  const jan = await makeMember(app, 'jan')
+  const { topic } = await makeTopic(app, { forumId: forum.id, author: jan })
+  const visitor = new Visitor(app)
+  await visitor.login('jan', PASSWORD)
+  const page = await visitor.get(`/topic/${topic.slug}`)
+  const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]
+  t.equal((await visitor.postRaw(`/topic/${topic.slug}/reply`, { _csrf: token, body: 'Deze reactie is bevestigd.' })).statusCode, 303)
+
+  // Another session holds the lock every transaction takes first, so the next reply waits in flight.
+  const admin = new pg.Client({ connectionString: app.config.databaseUrl! })
+  await admin.connect()
+  t.teardown(() => admin.end())
+  await admin.query('begin')
+  await admin.query('select pg_advisory_xact_lock(7310411)')
+  const body = `Een lang verhaal. ${'Tekst die niet verloren mag gaan. '.repeat(50)}`
+  const inFlight = visitor.postRaw(`/topic/${topic.slug}/reply`, { _csrf: token, body })
+  const waiting = async (): Promise<number> => (await admin.query("select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()")).rows[0].n
+  for (let i = 0; i < 100 && await waiting() === 0; i++) await new Promise(resolve => setTimeout(resolve, 20))
+  // What a restart does to every connection of Kring's: the server ends them (57P01).
+  const { rows } = await admin.query('select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()')
+  t.ok(rows[0].n >= 1, 'the app\'s connections were ended')
+  await admin.query('rollback')
+
+  const cut = await inFlight
+  t.equal(cut.statusCode, 503, 'the reply in flight is refused, not lost silently')
+  t.ok(cut.headers['retry-after'], 'with Retry-After')
+  t.match(textOfClass(cut.body, 'error-reason') ?? '', /database van het forum is even niet bereikbaar/)
+  t.match(cut.body, 'Tekst die niet verloren mag gaan.', 'the typed text comes back in a form')
+  t.match(cut.body, `action="/topic/${topic.slug}/reply"`, 'a form that sends it again')
+  t.notMatch(cut.body, /57P01|terminat|at async|node_modules/, 'no internals on the page')
+
+  t.equal((await visitor.get(`/topic/${topic.slug}`)).statusCode, 200, 'the pool connects again: pages answer')
+  const retry = await visitor.postRaw(`/topic/${topic.slug}/reply`, { _csrf: token, body })
+  t.equal(retry.statusCode, 303, 'and the same reply is stored when sent again')
+  const bodies = (await app.db.selectFrom('posts').select('body_md').where('topic_id', '=', topic.id).orderBy('position').execute()).map(p => p.body_md)
+  t.equal(bodies.length, 3, 'the opening post, the acknowledged reply and the one sent again')
+  t.equal(bodies[1], 'Deze reactie is bevestigd.', 'the acknowledged reply is there')
+  t.equal(bodies[2], body)
+})
