@@ -112,12 +112,14 @@ async function newestOnSqlite (db: DB, query: ParsedQuery, filters: Filters, con
  * words, then looks for the whole query (exclusions too) in the title's lexemes alone.
  */
 async function newestOnPostgres (db: DB, query: ParsedQuery, filters: Filters, conditions: Array<RawBuilder<boolean>>, ranked: boolean): Promise<Found> {
-  const wanted = searchTsquery(query.terms)
+  // Made once, first: as part of the query, the functions that stem would run again for every row.
+  const made = await sql<{ wanted: string, included: string }>`select (${searchTsquery(query.terms)})::text as wanted, (${includedTsquery(query.terms)})::text as included`.execute(db)
+  const wanted = sql`${made.rows[0].wanted}::tsquery`
   let window = db.selectFrom(sql<{ post_id: number, document: string }>`post_search`.as('f'))
     .innerJoin('posts', 'posts.id', 'f.post_id')
     .innerJoin('topics', 'topics.id', 'posts.topic_id')
     .select(['f.post_id as id', 'f.document'])
-  if (query.titleOnly) window = window.where(sql<boolean>`f.document @@ ${includedTsquery(query.terms)}`).where(sql<boolean>`ts_filter(f.document, '{a}') @@ ${wanted}`)
+  if (query.titleOnly) window = window.where(sql<boolean>`f.document @@ ${made.rows[0].included}::tsquery`).where(sql<boolean>`ts_filter(f.document, '{a}') @@ ${wanted}`)
   else window = window.where(sql<boolean>`f.document @@ ${wanted}`)
   if (filters.authorId !== null) window = window.where('posts.author_id', '=', filters.authorId)
   if (filters.forumId !== null) window = window.where('topics.forum_id', '=', filters.forumId)
