@@ -78,3 +78,11 @@ export async function freshPostgresDatabase (): Promise<{ url: string, drop: () 
   })
   return { url: databaseUrl(name), drop: () => withServer(async client => { await client.query(`drop database if exists ${name} with (force)`) }) }
 }
+
+/** For a test that starts Kring itself: a fresh PostgreSQL database with KRING_TEST_DB=postgres (dropped when the test ends), else null (SQLite). */
+export async function databaseForTest (t: { teardown: (fn: () => unknown) => void }): Promise<string | null> {
+  if (!testOnPostgres) return null
+  const database = await freshPostgresDatabase()
+  t.teardown(database.drop)
+  return database.url
+}

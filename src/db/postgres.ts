@@ -65,7 +65,8 @@ export interface OpenPostgres { db: DB, pool: pg.Pool, writes: { count: number }
 
 /** A pool of `poolSize` connections to the PostgreSQL database at `url`. */
 export function openPostgres (url: string, poolSize: number, onIdleError: (error: Error) => void): OpenPostgres {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types })
+  // JIT compiling a query costs 100–250 ms, and the planner chooses it for Kring's small OLTP queries on tables it has no statistics for yet.
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types, options: '-c jit=off' })
   // A connection that drops while idle (a restart, a network cut) is an event on the pool; unheard,
   // it would end the process. The pool makes a new connection when one is next needed.
   pool.on('error', onIdleError)

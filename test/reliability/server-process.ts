@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import path from 'node:path'
-import { openDatabase } from '../../src/db/index.js'
+import { loadConfig } from '../../src/config.js'
+import { openConfiguredDatabase } from '../../src/db/open.js'
 import { migrateToLatest } from '../../src/db/migrate.js'
 import { projectPath } from '../../src/lib/paths.js'
 import { hashPassword } from '../../src/lib/passwords.js'
@@ -11,9 +11,13 @@ import { saveSetting } from '../../src/models/settings.js'
 
 export const PASSWORD = 'correct horse battery staple'
 
-/** A data folder with a forum, one topic and `members` members, ready for a real server process. */
-export async function prepareData (dataDir: string, members: number, options: { passwordCost?: number } = {}): Promise<{ topicSlug: string, usernames: string[] }> {
-  const { db } = openDatabase(path.join(dataDir, 'kring.sqlite'))
+/**
+ * A data folder (and database: the SQLite file in it, or `databaseUrl`) with a forum, one topic
+ * and `members` members, ready for a real server process started with `env`.
+ */
+export async function prepareData (dataDir: string, members: number, options: { passwordCost?: number, databaseUrl?: string | null } = {}): Promise<{ topicSlug: string, usernames: string[], env: Record<string, string> }> {
+  const databaseUrl = options.databaseUrl ?? null
+  const { db } = openConfiguredDatabase(loadConfig({}, { dataDir, databaseUrl }), { info: () => {}, error: () => {} })
   try {
     await migrateToLatest(db)
     // Members here post as fast as they can: the posting limits are not under test.
@@ -28,7 +32,7 @@ export async function prepareData (dataDir: string, members: number, options: { 
     const forum = await createForum(db, { name: 'Algemeen' })
     const first = await db.selectFrom('users').select(['id', 'role']).executeTakeFirstOrThrow()
     const { topic } = await createTopic(db, { forumId: forum.id, authorId: first.id, title: 'Onder belasting', bodyMd: 'Start', bodyHtml: '<p>Start</p>' })
-    return { topicSlug: topic.slug, usernames }
+    return { topicSlug: topic.slug, usernames, env: databaseUrl === null ? {} : { DATABASE_URL: databaseUrl } }
   } finally {
     await db.destroy()
   }
