@@ -52,7 +52,7 @@ export function stem (word: string, locale: Locale): string {
  * a copy of these lists (migration 2026_11_30_0022): a change here needs a migration there.
  */
 const stopwords = (list: string): Set<string> => new Set(list.split(' ').map(fold))
-const STOPWORDS: Record<Locale, Set<string>> = {
+export const STOPWORDS: Record<Locale, Set<string>> = {
   nl: stopwords('de het en van in op te dat die is voor met aan er zijn om als bij of ook maar dan naar uit nog wel door ' +
     'tot je ze we wij hij zij ik u dit deze dus zo was werd wordt worden kan hebben heeft heb ben al'),
   en: stopwords('the and of to in on at for with is are was were be been it its this that these as by from but or so we you he she they'),

@@ -7,6 +7,7 @@ import { createTopic } from '../../src/models/topics.js'
 import { createReply } from '../../src/models/posts.js'
 import type { Locale } from '../../src/config.js'
 import { parseQuery } from '../../src/search/query.js'
+import { searchWords, STOPWORDS } from '../../src/search/text.js'
 import { freshPostgresDatabase, testOnPostgres } from '../postgres-databases.js'
 
 async function post (app: FastifyInstance, forumId: number, authorId: number, title: string, body: string, now = Date.now() - 3600_000) {
@@ -190,4 +191,14 @@ t.test('an index that is not current is built again at start, and in another lan
   }
   app = await started('sv')
   t.same(await titles(app, 'bibliotekarie'), ['Bibliotheken'], 'a Swedish site: rebuilt with Swedish stems')
+})
+
+t.test('PostgreSQL prepares words as text.ts does: its copy of the stopwords and rules keeps in step', { skip: !testOnPostgres && 'the SQL copy exists on PostgreSQL only' }, async t => {
+  const app = await buildTestApp(t)
+  const sample = 'Eén café-overleg: de cao\'s, re-integratie & 2026 x ' + 'a'.repeat(41) + ' Åtgärder e-mail'
+  for (const locale of ['nl', 'en', 'sv'] as const) {
+    const stopwords = [...STOPWORDS[locale]].join(' ')
+    const { rows } = await sql<{ words: string }>`select kring_search_words(${locale}, ${`${stopwords} ${sample}`}) as words`.execute(app.db)
+    t.same(rows[0].words.split(' ').filter(word => word !== ''), searchWords(`${stopwords} ${sample}`, locale), `${locale}: the same words, stopwords left out`)
+  }
 })
