@@ -15,7 +15,7 @@ import { MAX_INBOUND_BYTES } from './mail/reply-keys.js'
 import { fillBulkDemo } from './demo-bulk.js'
 import { randomBytes } from 'node:crypto'
 import { newFile, sqliteOnly, UsageError, withDatabase } from './cli/common.js'
-import { forumExport, forumImport, importBbpressCommand, userErase, userExport } from './cli/data-commands.js'
+import { copyToPostgresCommand, forumExport, forumImport, importBbpressCommand, userErase, userExport } from './cli/data-commands.js'
 
 const USAGE = `Usage: kring <command>
 
@@ -38,6 +38,8 @@ const USAGE = `Usage: kring <command>
   import-bbpress WXR_FILE [--roles ROLES.csv]
                        a bbPress forum from a WordPress export (Tools → Export); authors become members (lid, or
                        the role in ROLES.csv: username,role); old bbPress URLs answer 301; running it again adds only what is new
+  copy-to-postgres URL the SQLite forum into an empty PostgreSQL database (postgres://…), migrated first, with every
+                       row checked; then start Kring with DATABASE_URL=URL and the same UPLOADS_DIR (the forum stopped)
 
 The database lives in DATA_DIR (default ./data).`
 
@@ -197,6 +199,7 @@ export async function runCli (argv: string[]): Promise<string> {
   if (command === 'export') return forumExport(argv.slice(1))
   if (command === 'import') return forumImport(argv.slice(1))
   if (command === 'import-bbpress') return importBbpressCommand(argv.slice(1))
+  if (command === 'copy-to-postgres') return copyToPostgresCommand(argv.slice(1))
   if (command === undefined || command === 'help' || command === '--help') return USAGE
   throw new UsageError(`Unknown command "${argv.join(' ')}"\n\n${USAGE}`)
 }

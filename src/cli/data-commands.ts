@@ -118,3 +118,59 @@ export async function importBbpressCommand (args: string[]): Promise<string> {
   })
 }
 
+
+/** A database URL as it may be shown: without its password. */
+const withoutPassword = (url: string): string => url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@?]*):[^@/?]*@/i, '$1:***@')
+
+/**
+ * The SQLite forum of DATA_DIR copied into an empty PostgreSQL database at URL, migrated
+ * first; the uploads stay where they are (UPLOADS_DIR), for Kring on PostgreSQL to use.
+ */
+export async function copyToPostgresCommand (args: string[]): Promise<string> {
+  const [url] = args
+  if (!url || args.length > 1) throw new UsageError('copy-to-postgres needs URL (postgres://user:password@host/database)')
+  if (!/^postgres(?:ql)?:\/\/./.test(url)) throw new UsageError(`copy-to-postgres copies into PostgreSQL: the URL must start with postgres://, not "${withoutPassword(url)}"`)
+  const config = loadConfig()
+  if (config.databaseUrl !== null) throw new UsageError('copy-to-postgres copies the SQLite file in DATA_DIR: run it without DATABASE_URL')
+  const running = runningForumPid(config.dataDir)
+  if (running !== null) throw new UsageError(`The forum is running (process ${running}): stop it first, or what is written during the copy is not copied`)
+  const { openConfiguredDatabase, openMigratedDatabase } = await import('../db/open.js')
+  const { copyToPostgres, CopyError } = await import('../data/copy-to-postgres.js')
+  const { targetTables } = await import('../data/copy-to-postgres-plan.js')
+  const target = { ...config, databaseUrl: url, databasePoolSize: 2 }
+  const log = { info: () => {}, error: () => {} }
+  const shown = withoutPassword(url)
+  const started = Date.now()
+  return withDatabase(async open => {
+    const sqlite = sqliteOnly(open, 'copy-to-postgres', 'unset it to copy the SQLite file')
+    // Migrating writes: first make sure the target is a new database or Kring's own.
+    const probe = openConfiguredDatabase(target, log)
+    try {
+      const tables = await targetTables(probe.db)
+      if (tables.length > 0 && !tables.includes('kysely_migration')) throw new UsageError(`The PostgreSQL database at ${shown} holds other tables (${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', …' : ''}): copy into a new, empty database; nothing was written`)
+    } catch (error) {
+      if (error instanceof UsageError) throw error
+      throw new UsageError(`Cannot reach the PostgreSQL database at ${shown}: ${(error as Error).message}`)
+    } finally {
+      await probe.db.destroy()
+    }
+    const { db } = await openMigratedDatabase(target, log)
+    try {
+      const report = await copyToPostgres({ sqlite, db, uploadsDir: uploadsDirectory(config), progress: progressBar('rows copied'), checkProgress: progressBar('posts checked'), locale: config.locale, indexProgress: progressBar('posts indexed for search') })
+      for (const name of report.missingFiles) process.stderr.write(`kring: missing from UPLOADS_DIR: ${name}\n`)
+      return [
+        `Copied ${report.rows.toLocaleString('en')} rows in ${report.tables} tables to ${shown} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        `Checked: the row count of every table, and all ${report.posts.toLocaleString('en')} posts column by column (SHA-256 ${report.postsChecksum.slice(0, 16)}… on both sides)`,
+        report.missingFiles.length === 0
+          ? `All ${report.files.toLocaleString('en')} uploaded files the forum names are in ${uploadsDirectory(config)}`
+          : `${report.missingFiles.length} of the ${report.files.toLocaleString('en')} uploaded files the forum names are missing from ${uploadsDirectory(config)} (listed above)`,
+        ...(report.leftOut.length === 0 ? [] : [`Not on PostgreSQL, so not copied: ${report.leftOut.join(', ')}`]),
+        `Start Kring with DATABASE_URL=${shown} and UPLOADS_DIR=${uploadsDirectory(config)} (the same uploads folder, shared by every Kring process)`
+      ].join('\n')
+    } catch (error) {
+      throw error instanceof CopyError ? new UsageError(error.message) : error
+    } finally {
+      await db.destroy()
+    }
+  })
+}
