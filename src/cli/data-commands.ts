@@ -155,8 +155,14 @@ export async function copyToPostgresCommand (args: string[]): Promise<string> {
       await probe.db.destroy()
     }
     const { db } = await openMigratedDatabase(target, log)
+    // A bar cut off by an error ends its line, so the error starts on one of its own.
+    let unfinished = false
+    const bar = (unit: string): (done: number, total: number) => void => {
+      const draw = progressBar(unit)
+      return (done, total) => { draw(done, total); unfinished = done < total }
+    }
     try {
-      const report = await copyToPostgres({ sqlite, db, uploadsDir: uploadsDirectory(config), progress: progressBar('rows copied'), checkProgress: progressBar('posts checked'), locale: config.locale, indexProgress: progressBar('posts indexed for search') })
+      const report = await copyToPostgres({ sqlite, db, uploadsDir: uploadsDirectory(config), progress: bar('rows copied'), checkProgress: bar('posts checked'), locale: config.locale, indexProgress: bar('posts indexed for search') })
       for (const name of report.missingFiles) process.stderr.write(`kring: missing from UPLOADS_DIR: ${name}\n`)
       return [
         `Copied ${report.rows.toLocaleString('en')} rows in ${report.tables} tables to ${shown} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
@@ -168,6 +174,7 @@ export async function copyToPostgresCommand (args: string[]): Promise<string> {
         `Start Kring with DATABASE_URL=${shown} and UPLOADS_DIR=${uploadsDirectory(config)} (the same uploads folder, shared by every Kring process)`
       ].join('\n')
     } catch (error) {
+      if (unfinished) process.stderr.write('\n')
       throw error instanceof CopyError ? new UsageError(error.message) : error
     } finally {
       await db.destroy()

@@ -1,0 +1,200 @@
+import t from 'tap'
+import { execFile } from 'node:child_process'
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
+import pg from 'pg'
+import SQLite from 'better-sqlite3'
+import type { FastifyInstance } from 'fastify'
+import { loggedIn, NO_POSTING_LIMITS, postIds, Visitor } from '../helper.js'
+import { makeForum, makeMember, PASSWORD } from '../factories.js'
+import { databaseUrl } from '../postgres-databases.js'
+import { projectPath } from '../../src/lib/paths.js'
+import { loadConfig } from '../../src/config.js'
+import { buildApp } from '../../src/app.js'
+
+// `kring copy-to-postgres URL`: a SQLite forum moved to PostgreSQL, as the operator runs it (SPEC, growing past one machine).
+
+const server = process.env.KRING_TEST_PG
+const skip = server ? false : 'KRING_TEST_PG is not set (a URL to a PostgreSQL server\'s postgres database, e.g. postgres://postgres@/postgres?host=/tmp/kring-pg&port=5499)'
+
+interface Run { code: number, stdout: string, stderr: string, ms: number }
+
+/** Runs the real `kring` command against a data folder, on its SQLite file (no DATABASE_URL). */
+function kring (dataDir: string, ...args: string[]): Promise<Run> {
+  const started = Date.now()
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, KRING_LOCALE: 'nl' }
+  delete env.DATABASE_URL
+  return new Promise(resolve => {
+    execFile(process.execPath, ['--import', 'tsx', projectPath('src', 'cli.ts'), ...args], { cwd: projectPath(), env }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr, ms: Date.now() - started })
+    })
+  })
+}
+
+/** A new PostgreSQL database with nothing in it (not even Kring's tables), dropped when the test ends. */
+async function emptyDatabase (t: { teardown: (fn: () => unknown) => void }, name: string): Promise<string> {
+  const admin = async (statement: string): Promise<void> => {
+    const client = new pg.Client({ connectionString: server })
+    await client.connect()
+    try {
+      await client.query(statement)
+    } finally {
+      await client.end()
+    }
+  }
+  await admin(`drop database if exists ${name} with (force)`)
+  await admin(`create database ${name}`)
+  t.teardown(() => admin(`drop database if exists ${name} with (force)`))
+  return databaseUrl(name, server)
+}
+
+const counted = ['users', 'forums', 'topics', 'posts', 'post_likes', 'uploads', 'groups', 'group_members', 'settings', 'notifications', 'sessions']
+
+async function countsOn (app: FastifyInstance): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {}
+  for (const table of counted) counts[table] = Number((await app.db.selectFrom(table as 'users').select(eb => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
+  return counts
+}
+
+function countsIn (file: string): Record<string, number> {
+  const sqlite = new SQLite(file, { readonly: true })
+  try {
+    return Object.fromEntries(counted.map(table => [table, (sqlite.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n]))
+  } finally {
+    sqlite.close()
+  }
+}
+
+/** A forum with members, a private forum, a topic with a reply, a like and a file, made through the app's forms. */
+async function buildForum (app: FastifyInstance) {
+  await makeMember(app, 'beheer', 'beheerder')
+  await makeMember(app, 'anna', 'bijdrager')
+  await makeMember(app, 'piet')
+  const general = await makeForum(app, 'Algemeen')
+  await makeForum(app, 'Groningen', general.slug)
+  const closed = await makeForum(app, 'Besloten')
+  const admin = await loggedIn(app, 'beheer')
+  const anna = await loggedIn(app, 'anna')
+  const piet = await loggedIn(app, 'piet')
+  const ok = (response: { statusCode: number, body: string }, what: string): void => {
+    if (response.statusCode !== 303) throw new Error(`${what} answered ${response.statusCode}: ${response.body.slice(0, 300)}`)
+  }
+  ok(await admin.submit('/admin', '/admin/groups', { name: 'Regio Noord', description: 'Het noorden', kind: 'closed' }), 'a group')
+  ok(await admin.submit('/groups/regio-noord', '/groups/regio-noord/members', { action: 'add', username: 'anna' }), 'a group member')
+  ok(await admin.submit('/admin', `/admin/forums/${closed.slug}`, { name: closed.name, description: '', parent: '', position: '3', group: 'regio-noord', visibility: 'private' }), 'a private forum')
+  const started = await anna.submit(`/forum/${general.slug}/new`, `/forum/${general.slug}/new`, { title: 'Verlof bij de bibliotheek', body: 'Wie kent de **zeldzaamheidsregeling** voor verlof?' })
+  ok(started, 'a topic')
+  const topic = String(started.headers.location).split('/topic/')[1]!
+  ok(await piet.submit(`/topic/${topic}`, `/topic/${topic}/reply`, { body: 'Ja, zie artikel 4 van de cao.' }), 'a reply')
+  const ids = postIds((await anna.get(`/topic/${topic}`)).body)
+  ok(await piet.submit(`/topic/${topic}`, `/post/${ids[0]}/like`, {}), 'a like')
+  const pdf = await fs.readFile(projectPath('test', 'fixtures', 'uploads', 'cao-tekst.pdf'))
+  ok(await anna.submitMultipart(`/topic/${topic}`, `/topic/${topic}/reply`, { body: 'Hierbij de cao.' }, [{ field: 'files', filename: 'cao-tekst.pdf', type: 'application/pdf', data: pdf }]), 'an upload')
+  const secret = await anna.submit(`/forum/${closed.slug}/new`, `/forum/${closed.slug}/new`, { title: 'Alleen voor het noorden', body: 'Vertrouwelijk overleg.' })
+  ok(secret, 'a private topic')
+  await app.notifier.flush()
+  const upload = await app.db.selectFrom('uploads').select(['id', 'name']).executeTakeFirstOrThrow()
+  return { topic, secretTopic: String(secret.headers.location).split('/topic/')[1]!, upload, pdf }
+}
+
+t.test('copy-to-postgres: the forum reads the same on PostgreSQL, and the copy is checked', { skip }, async t => {
+  const dataDir = path.join(t.testdir(), 'forum')
+  const config = { dataDir, demo: false, logLevel: 'silent', passwordCost: 10 }
+  const source = await buildApp(loadConfig({}, { ...config, databaseUrl: null }))
+  let forum: Awaited<ReturnType<typeof buildForum>>
+  try {
+    Object.assign(source.settings, NO_POSTING_LIMITS)
+    forum = await buildForum(source)
+  } finally {
+    await source.close()
+  }
+  const file = path.join(dataDir, 'kring.sqlite')
+  // Posts deleted after the last one: SQLite's AUTOINCREMENT never gives their ids out again.
+  const sqlite = new SQLite(file)
+  sqlite.prepare("update sqlite_sequence set seq = seq + 50 where name = 'posts'").run()
+  const highest = (sqlite.prepare("select seq from sqlite_sequence where name = 'posts'").get() as { seq: number }).seq
+  sqlite.close()
+  const before = countsIn(file)
+
+  const url = await emptyDatabase(t, `kring_copy_${process.pid}`)
+  const copied = await kring(dataDir, 'copy-to-postgres', url)
+  t.equal(copied.code, 0, copied.code === 0 ? 'the copy succeeds' : copied.stderr)
+  t.match(copied.stdout, /^Copied [\d,]+ rows in \d+ tables to postgres:\/\//)
+  t.match(copied.stdout, /all 4 posts column by column \(SHA-256 [0-9a-f]{16}… on both sides\)/)
+  t.match(copied.stdout, /All 1 uploaded files the forum names are in /)
+  t.match(copied.stderr, /\[#+\] [\d,]+ \/ [\d,]+ rows copied/, 'a progress bar on stderr')
+  const lines = copied.stdout.trim().split('\n')
+  t.match(lines[lines.length - 1], `Start Kring with DATABASE_URL=${url} and UPLOADS_DIR=${path.join(dataDir, 'uploads')}`, 'the last line says how to start')
+  t.comment(`copy-to-postgres took ${copied.ms} ms (a whole CLI process)`)
+
+  const moved = await buildApp(loadConfig({}, { ...config, databaseUrl: url }))
+  t.teardown(() => moved.close())
+  Object.assign(moved.settings, NO_POSTING_LIMITS)
+  t.same(await countsOn(moved), before, 'every table has as many rows as on SQLite')
+  const page = await new Visitor(moved).get(`/topic/${forum.topic}`)
+  t.equal(page.statusCode, 200)
+  t.match(page.body, 'Verlof bij de bibliotheek')
+  t.match(page.body, 'zeldzaamheidsregeling')
+  t.match(page.body, 'Ja, zie artikel 4 van de cao.', 'a guest reads the topic with its replies')
+  t.equal((await new Visitor(moved).get(`/topic/${forum.secretTopic}`)).statusCode, 404, 'the private forum stays private')
+  const piet = new Visitor(moved)
+  await piet.login('piet', PASSWORD)
+  t.pass('piet logs in with his password')
+  const anna = await loggedIn(moved, 'anna')
+  t.equal((await anna.get(`/topic/${forum.secretTopic}`)).statusCode, 200, 'anna, in the group, reads the private forum')
+  const download = await anna.get(`/files/${forum.upload.id}/${encodeURIComponent(forum.upload.name)}`)
+  t.equal(download.statusCode, 200)
+  t.ok(download.rawPayload.equals(forum.pdf), 'the uploaded file downloads from the same UPLOADS_DIR')
+
+  const reply = await piet.submit(`/topic/${forum.topic}`, `/topic/${forum.topic}/reply`, { body: 'Een nieuw bericht op PostgreSQL.' })
+  t.equal(reply.statusCode, 303, reply.body.slice(0, 300))
+  const newest = await moved.db.selectFrom('posts').select(eb => eb.fn.max('id').as('id')).executeTakeFirstOrThrow()
+  t.equal(Number(newest.id), highest + 1, 'a new post is numbered after the highest id SQLite gave out')
+  t.match((await new Visitor(moved).get(`/topic/${forum.topic}`)).body, 'Een nieuw bericht op PostgreSQL.')
+  const found = await new Visitor(moved).get('/search?q=zeldzaamheidsregeling')
+  t.match(found.body, 'Verlof bij de bibliotheek', 'search finds a copied post')
+
+  await moved.notifier.flush() // the new reply's notifications are written after it
+  const after = await countsOn(moved)
+  const again = await kring(dataDir, 'copy-to-postgres', url)
+  t.not(again.code, 0, 'a second copy into the now full database is refused')
+  t.match(again.stderr, /^kring: The PostgreSQL database is not empty \(.*users: 3 rows.*\): copy into a new, empty database; nothing was written/)
+  t.notMatch(again.stderr, /at .*\.ts:\d+/, 'without a stack trace')
+  t.same(await countsOn(moved), after, 'and wrote nothing')
+})
+
+t.test('copy-to-postgres refuses what is not an empty PostgreSQL database', { skip }, async t => {
+  const dataDir = t.testdir()
+  t.equal((await kring(dataDir, 'user', 'add', '--username', 'els', '--email', 'els@example.org', '--password', 'een lang wachtwoord')).code, 0)
+  const mysql = await kring(dataDir, 'copy-to-postgres', 'mysql://kring:geheim@localhost/kring')
+  t.not(mysql.code, 0)
+  t.equal(mysql.stderr.trim(), 'kring: copy-to-postgres copies into PostgreSQL: the URL must start with postgres://, not "mysql://kring:***@localhost/kring"')
+  t.match((await kring(dataDir, 'copy-to-postgres')).stderr, /^kring: copy-to-postgres needs URL/)
+
+  const url = await emptyDatabase(t, `kring_copy_other_${process.pid}`)
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  t.teardown(() => client.end())
+  await client.query('create table invoices (id int primary key)')
+  const other = await kring(dataDir, 'copy-to-postgres', url)
+  t.not(other.code, 0)
+  t.match(other.stderr, /^kring: The PostgreSQL database at postgres:\/\/.* holds other tables \(invoices\): copy into a new, empty database; nothing was written/)
+  const { rows } = await client.query<{ n: number }>("select count(*)::int as n from information_schema.tables where table_schema = 'public'")
+  t.equal(rows[0]!.n, 1, 'not even migrated')
+
+  // A value PostgreSQL refuses (SQLite keeps text in an integer column): the copy stops and keeps nothing.
+  const sqlite = new SQLite(path.join(dataDir, 'kring.sqlite'))
+  sqlite.prepare("update users set post_count = 'veel'").run()
+  sqlite.close()
+  const target = await emptyDatabase(t, `kring_copy_nul_${process.pid}`)
+  const refused = await kring(dataDir, 'copy-to-postgres', target)
+  t.not(refused.code, 0)
+  t.match(refused.stderr, /^kring: Copying users failed, nothing was kept: invalid input syntax for type bigint: "veel"/m)
+  const reader = new pg.Client({ connectionString: target })
+  await reader.connect()
+  t.teardown(() => reader.end())
+  t.equal((await reader.query<{ n: number }>('select count(*)::int as n from users')).rows[0]!.n, 0, 'no member arrived')
+
+  const missing = await kring(dataDir, 'copy-to-postgres', databaseUrl(`kring_copy_missing_${process.pid}`, server))
+  t.match(missing.stderr, /^kring: Cannot reach the PostgreSQL database at .*: database "kring_copy_missing_\d+" does not exist/)
+})
