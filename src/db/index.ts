@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
-import { Kysely, SqliteDialect } from 'kysely'
+import { Kysely, PostgresAdapter, SqliteDialect } from 'kysely'
 import type { Database } from './schema.js'
 import type { Locale } from '../config.js'
 import { indexText } from '../search/text.js'
@@ -9,6 +9,9 @@ import { indexText } from '../search/text.js'
 export type DB = Kysely<Database>
 
 export type Dialect = 'sqlite' | 'postgres'
+
+/** Whether this database (or transaction) is PostgreSQL, for the few queries whose SQL must differ. */
+export const isPostgres = (db: DB): boolean => db.getExecutor().adapter instanceof PostgresAdapter
 
 export interface OpenDatabase {
   db: DB

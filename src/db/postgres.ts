@@ -30,32 +30,50 @@ const withoutNul = (value: unknown): unknown => typeof value === 'string' && val
  */
 const ONE_TRANSACTION_AT_A_TIME = CompiledQuery.raw('select pg_advisory_xact_lock(7310411)')
 
+/** What other Kring processes on the same database are told (src/db/listener.ts): a write a guest may see, a setting changed. */
+export const CHANNELS = { writes: 'kring_writes', settings: 'kring_settings' } as const
+const notify = (channel: string): CompiledQuery => CompiledQuery.raw(`select pg_notify('${channel}', '')`)
+const SETTINGS_WRITE = /^\s*(?:insert\s+into|update|delete\s+from)\s+"?settings\b/i
+const BEGIN = /^\s*(?:begin|start transaction)\b/i
+const END = /^\s*(?:commit|rollback)\s*$/i
+
 /**
  * Counts the writes a guest may see, as the SQLite side does: each such write as it is made,
  * and once more when its transaction commits, so a guest's page read between the write and
- * the commit (still the old rows) is not kept as if it were current. Also replaces NUL bytes,
- * and takes the transaction lock above.
+ * the commit (still the old rows) is not kept as if it were current. Tells the other processes
+ * of such writes and of changed settings (a notice in a transaction goes out at its commit, and
+ * not at all on rollback). Also replaces NUL bytes, and takes the transaction lock above.
  */
 function wrapConnection (connection: DatabaseConnection, writes: { count: number }): void {
   const execute = connection.executeQuery.bind(connection)
   let inTransaction = false
   let wrote = false
+  const told = new Set<string>()
+  const tell = async (channel: string): Promise<void> => {
+    if (told.has(channel)) return
+    await execute(notify(channel))
+    if (inTransaction) told.add(channel)
+  }
   connection.executeQuery = async <R>(compiled: CompiledQuery): Promise<QueryResult<R>> => {
     const query = compiled.parameters.some(value => typeof value === 'string' && value.includes('\0'))
       ? { ...compiled, parameters: compiled.parameters.map(withoutNul) }
       : compiled
     const text = query.sql
-    if (/^\s*(?:begin|start transaction)\b/i.test(text)) { inTransaction = true; wrote = false }
-    if (isVisibleWrite(text)) { writes.count++; wrote = inTransaction }
+    const visible = isVisibleWrite(text)
+    if (BEGIN.test(text)) { inTransaction = true; wrote = false; told.clear() }
+    if (visible) { writes.count++; wrote = inTransaction }
     try {
       const result = await execute<R>(query)
-      if (inTransaction && /^\s*(?:begin|start transaction)\b/i.test(text)) await execute(ONE_TRANSACTION_AT_A_TIME)
+      if (inTransaction && BEGIN.test(text)) await execute(ONE_TRANSACTION_AT_A_TIME)
+      if (visible) await tell(CHANNELS.writes)
+      if (SETTINGS_WRITE.test(text)) await tell(CHANNELS.settings)
       return result
     } finally {
-      if (/^\s*(?:commit|rollback)\s*$/i.test(text)) {
+      if (END.test(text)) {
         if (wrote) writes.count++
         inTransaction = false
         wrote = false
+        told.clear()
       }
     }
   }

@@ -334,6 +334,15 @@ export interface OutboxTable {
   sent_at: number | null
   /** Extra headers (threading, List-*), as JSON. */
   headers: string | null
+  /** Claimed by a process sending it, until then (mail/outbox.ts claimDueMails). */
+  claimed_until: number | null
+}
+
+/** Rate-limit counters shared by every process on a PostgreSQL database (plugins/rate-limit-store.ts). */
+export interface RateLimitsTable {
+  key: string
+  hits: number
+  window_started_at: number
 }
 
 export type WatchLevel = 'watching' | 'normal' | 'muted' | 'new_topics'
@@ -412,6 +421,7 @@ export interface LegacyPathsTable {
 }
 
 export interface Database {
+  rate_limits: RateLimitsTable
   imported_items: ImportedItemsTable
   legacy_paths: LegacyPathsTable
   data_exports: DataExportsTable

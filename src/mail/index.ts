@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import type { Transporter } from 'nodemailer'
 import type { DB } from '../db/index.js'
 import { backgroundRounds } from '../lib/rounds.js'
-import { enqueueMail, keepUnsentMails, listDueMails, markMailFailed, markMailSent, type MailContent } from './outbox.js'
+import { claimDueMails, enqueueMail, keepUnsentMails, markMailFailed, markMailSent, releaseMails, type MailContent } from './outbox.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -20,7 +20,8 @@ declare module 'fastify' {
 }
 
 const ROUND_EVERY_MS = 15_000
-const PER_ROUND = 50
+/** Mails claimed at a time: few enough to send within their claim (outbox.ts CLAIM_MS) to a slow server. */
+const PER_ROUND = 20
 
 /**
  * The outbox worker: mail is written to the outbox with what caused it and sent from here,
@@ -42,9 +43,9 @@ export default fp(async app => {
       return
     }
     // Until nothing is due: a mail that failed waits for its retry time, so this ends.
-    for (let due = await listDueMails(app.db, PER_ROUND); due.length > 0; due = await listDueMails(app.db, PER_ROUND)) {
-      for (const mail of due) {
-        if (closing()) return
+    for (let due = await claimDueMails(app.db, PER_ROUND); due.length > 0; due = await claimDueMails(app.db, PER_ROUND)) {
+      for (const [i, mail] of due.entries()) {
+        if (closing()) return await releaseMails(app.db, due.slice(i).map(m => m.id))
         try {
           await transport.sendMail({
             from: app.config.mailFrom, to: mail.to_address, subject: mail.subject, text: mail.text_body, html: mail.html_body,

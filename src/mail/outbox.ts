@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { DB } from '../db/index.js'
+import { isPostgres, type DB } from '../db/index.js'
 import type { OutboxTable } from '../db/schema.js'
 import type { Selectable } from 'kysely'
 
@@ -31,13 +31,35 @@ export async function enqueueMail (trx: DB, mail: MailContent, messageIdHost: st
   }).execute()
 }
 
-export async function listDueMails (db: DB, limit: number, now = Date.now()): Promise<OutboxMail[]> {
-  return db.selectFrom('outbox').selectAll().where('sent_at', 'is', null).where('send_after', '<=', now)
-    .orderBy('send_after').orderBy('id').limit(limit).execute()
+/**
+ * How long a claimed mail is its sender's: long enough to send a batch to a slow mail server.
+ * After a crash the mail cut in flight goes again once its claim ends (its Message-ID lets a mail
+ * program show it once).
+ */
+export const CLAIM_MS = 2 * 60_000
+
+/**
+ * Claims up to `limit` due mails for this process and returns them, oldest first. Mails another
+ * process claimed are passed over (PostgreSQL: rows it is claiming right now are skipped, not
+ * waited for), so each mail is sent by one process.
+ */
+export async function claimDueMails (db: DB, limit: number, now = Date.now()): Promise<OutboxMail[]> {
+  const due = db.selectFrom('outbox').select('id').where('sent_at', 'is', null).where('send_after', '<=', now)
+    .where(eb => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)]))
+    .orderBy('send_after').orderBy('id').limit(limit)
+  const mails = await db.updateTable('outbox').set({ claimed_until: now + CLAIM_MS })
+    .where('id', 'in', isPostgres(db) ? due.forUpdate().skipLocked() : due)
+    .returningAll().execute()
+  return mails.sort((a, b) => a.send_after - b.send_after || a.id - b.id)
+}
+
+/** Gives claimed mails back (a process closing before it sent them): any process may send them at once. */
+export async function releaseMails (db: DB, ids: number[]): Promise<void> {
+  if (ids.length > 0) await db.updateTable('outbox').set({ claimed_until: null }).where('id', 'in', ids).where('sent_at', 'is', null).execute()
 }
 
 export async function markMailSent (db: DB, id: number, now = Date.now()): Promise<void> {
-  await db.updateTable('outbox').set({ sent_at: now, last_error: null }).where('id', '=', id).execute()
+  await db.updateTable('outbox').set({ sent_at: now, last_error: null, claimed_until: null }).where('id', '=', id).execute()
 }
 
 /** How long a mail waits after its n-th failed attempt: doubling from 30 s to at most 10 minutes, for ever. */
@@ -47,7 +69,7 @@ export function retryDelayMs (attempts: number): number {
 
 export async function markMailFailed (db: DB, mail: OutboxMail, error: string, now = Date.now()): Promise<void> {
   const attempts = mail.attempts + 1
-  await db.updateTable('outbox').set({ attempts, last_error: error.slice(0, 500), send_after: now + retryDelayMs(attempts) })
+  await db.updateTable('outbox').set({ attempts, last_error: error.slice(0, 500), send_after: now + retryDelayMs(attempts), claimed_until: null })
     .where('id', '=', mail.id).execute()
 }
 

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import type SQLite from 'better-sqlite3'
 import type { DB, Dialect } from '../db/index.js'
 import { openMigratedDatabase } from '../db/open.js'
+import { listenToOtherProcesses } from '../db/listener.js'
 import { loadSettings, type Settings } from '../models/settings.js'
 
 declare module 'fastify' {
@@ -27,7 +28,14 @@ export default fp(async app => {
   app.decorate('sqlite', sqlite)
   app.decorate('writes', writes)
   app.decorate('settings', await loadSettings(db))
+  // Several processes on one PostgreSQL database: each follows the others' writes and settings.
+  const others = app.config.databaseUrl === null ? null : listenToOtherProcesses(app.config.databaseUrl, {
+    onWrites: () => { writes.count++ },
+    onSettings: () => { loadSettings(db).then(settings => Object.assign(app.settings, settings), error => app.log.error({ err: error }, 'reloading the settings failed')) },
+    onError: error => app.log.warn({ err: error }, 'listening for other processes: connection lost; connecting again')
+  })
   app.addHook('onClose', async () => {
+    await others?.close()
     if (sqlite?.open === true) sqlite.pragma('wal_checkpoint(TRUNCATE)')
     await db.destroy() // also closes the better-sqlite3 handle, or the PostgreSQL pool
   })

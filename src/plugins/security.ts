@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import { databaseRateLimitStore } from './rate-limit-store.js'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import helmet from '@fastify/helmet'
 import rateLimit from '@fastify/rate-limit'
@@ -56,7 +57,9 @@ export default fp(async app => {
   })
 
   // request.ip honours X-Forwarded-For only when TRUST_PROXY is set (fastify's trustProxy).
-  await app.register(rateLimit, { global: false })
+  // On PostgreSQL several processes may answer one member: they count in the database, not each in its memory.
+  const store = app.dialect === 'postgres' ? databaseRateLimitStore(app.db, error => app.log.error({ err: error }, 'purging rate limits failed')) : undefined
+  await app.register(rateLimit, { global: false, store })
   app.decorate('limit', (name: string, max: number, windowMs: number) => {
     // Several limits may apply to one request, so each is checked by hand rather than as the plugin's hook.
     const check = app.createRateLimit({ max, timeWindow: windowMs, keyGenerator: request => `${name}:${request.ip}` })
