@@ -31,7 +31,10 @@ export default fp(async app => {
   // Several processes on one PostgreSQL database: each follows the others' writes and settings.
   const others = app.config.databaseUrl === null ? null : listenToOtherProcesses(app.config.databaseUrl, {
     onWrites: () => { writes.count++ },
-    onSettings: () => { loadSettings(db).then(settings => Object.assign(app.settings, settings), error => app.log.error({ err: error }, 'reloading the settings failed')) },
+    // Kept guest pages were made with the old settings: they go once the new ones are in force.
+    onSettings: () => {
+      loadSettings(db).then(settings => { Object.assign(app.settings, settings); writes.count++ }, error => app.log.error({ err: error }, 'reloading the settings failed'))
+    },
     onError: error => app.log.warn({ err: error }, 'listening for other processes: connection lost; connecting again')
   })
   app.addHook('onClose', async () => {
