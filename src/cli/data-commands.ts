@@ -162,11 +162,11 @@ export async function copyToPostgresCommand (args: string[]): Promise<string> {
       return (done, total) => { draw(done, total); unfinished = done < total }
     }
     try {
-      const report = await copyToPostgres({ sqlite, db, uploadsDir: uploadsDirectory(config), progress: bar('rows copied'), checkProgress: bar('posts checked'), locale: config.locale, indexProgress: bar('posts indexed for search') })
+      const report = await copyToPostgres({ sqlite, db, uploadsDir: uploadsDirectory(config), progress: bar('rows copied'), checkProgress: bar('rows checked'), locale: config.locale, indexProgress: bar('posts indexed for search') })
       for (const name of report.missingFiles) process.stderr.write(`kring: missing from UPLOADS_DIR: ${name}\n`)
       return [
-        `Copied ${report.rows.toLocaleString('en')} rows in ${report.tables} tables to ${shown} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-        `Checked: the row count of every table, and all ${report.posts.toLocaleString('en')} posts column by column (SHA-256 ${report.postsChecksum.slice(0, 16)}… on both sides)`,
+        `Copied ${report.rows.toLocaleString('en')} rows in ${report.tables} tables to ${shown}, checked and indexed for search, in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        `Checked: the row count of every table, and ${report.compared.rows.toLocaleString('en')} rows of ${report.compared.tables} tables column by column, all ${report.posts.toLocaleString('en')} posts among them (SHA-256 ${report.postsChecksum.slice(0, 16)}… on both sides)`,
         report.missingFiles.length === 0
           ? `All ${report.files.toLocaleString('en')} uploaded files the forum names are in ${uploadsDirectory(config)}`
           : `${report.missingFiles.length} of the ${report.files.toLocaleString('en')} uploaded files the forum names are missing from ${uploadsDirectory(config)} (listed above)`,

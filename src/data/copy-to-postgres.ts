@@ -36,6 +36,8 @@ export interface CopyReport {
   tables: number
   rows: number
   posts: number
+  /** Rows compared column by column, and in how many tables. */
+  compared: { rows: number, tables: number }
   /** SHA-256 over every post's SHA-256, in id order, equal on both sides. */
   postsChecksum: string
   files: number
@@ -139,24 +141,31 @@ async function advanceSequences (trx: Kysely<any>, sqlite: SQLite.Database, plan
   }
 }
 
-/** Row counts of every table, then every post compared column by column: the copy commits only if all match. */
+/** Tables compared row by row: those numbered by an integer key (a text key sorts differently on each side). */
+const comparable = (plan: CopyPlan): CopyTable[] => plan.tables.filter(table => table.key !== null && table.columns.includes(table.key) && ['bigint', 'integer'].includes(table.types[table.key]!))
+
+/**
+ * Row counts of every table, then every row of the tables with an integer key (posts, topics,
+ * forums, members, …) compared column by column: the copy commits only if all match.
+ * Returns the posts' checksum.
+ */
 async function verify (trx: Kysely<any>, sqlite: SQLite.Database, plan: CopyPlan, counts: Map<string, number>, progress: (done: number, total: number) => void): Promise<string> {
   const problems: string[] = []
   for (const table of plan.tables) {
     const [{ n }] = await run(trx, `select count(*) as n from ${quoted(table.name)}`) as [{ n: number }]
     if (Number(n) !== counts.get(table.name)) problems.push(`${table.name} has ${counts.get(table.name)} rows on SQLite, ${n} on PostgreSQL`)
   }
-  const posts = plan.tables.find(table => table.name === 'posts')
+  const tables = comparable(plan)
+  const total = tables.reduce((sum, table) => sum + counts.get(table.name)!, 0)
+  let done = 0
   let checksum = ''
-  if (posts !== undefined) {
-    let done = 0
-    const total = counts.get('posts')!
-    const found = await compareRows(sqlite, trx, posts, rows => progress(done += rows, total))
-    if (total === 0) progress(0, 0)
-    checksum = found.checksum
-    const problem = describeDifferences('posts', found)
+  for (const table of tables) {
+    const found = await compareRows(sqlite, trx, table, rows => progress(done += rows, total))
+    if (table.name === 'posts') checksum = found.checksum
+    const problem = describeDifferences(table.name, found)
     if (problem !== null) problems.push(problem)
   }
+  if (total === 0) progress(0, 0)
   if (problems.length > 0) throw new CopyError(`The copy does not match the SQLite forum, so nothing was kept: ${problems.join('; ')}`)
   return checksum
 }
@@ -225,6 +234,7 @@ export async function copyToPostgres (options: CopyOptions): Promise<CopyReport>
       tables: plan.tables.length,
       rows: total,
       posts: counts.get('posts') ?? 0,
+      compared: { rows: comparable(plan).reduce((sum, table) => sum + counts.get(table.name)!, 0), tables: comparable(plan).length },
       postsChecksum: checksum,
       files,
       missingFiles: missing,

@@ -11,6 +11,8 @@ import { databaseUrl } from '../postgres-databases.js'
 import { projectPath } from '../../src/lib/paths.js'
 import { loadConfig } from '../../src/config.js'
 import { buildApp } from '../../src/app.js'
+import { planCopy } from '../../src/data/copy-to-postgres-plan.js'
+import { compareRows, describeDifferences } from '../../src/data/copy-to-postgres-verify.js'
 
 // `kring copy-to-postgres URL`: a SQLite forum moved to PostgreSQL, as the operator runs it (SPEC, growing past one machine).
 
@@ -120,7 +122,7 @@ t.test('copy-to-postgres: the forum reads the same on PostgreSQL, and the copy i
   const copied = await kring(dataDir, 'copy-to-postgres', url)
   t.equal(copied.code, 0, copied.code === 0 ? 'the copy succeeds' : copied.stderr)
   t.match(copied.stdout, /^Copied [\d,]+ rows in \d+ tables to postgres:\/\//)
-  t.match(copied.stdout, /all 4 posts column by column \(SHA-256 [0-9a-f]{16}… on both sides\)/)
+  t.match(copied.stdout, /and [\d,]+ rows of \d+ tables column by column, all 4 posts among them \(SHA-256 [0-9a-f]{16}… on both sides\)/)
   t.match(copied.stdout, /All 1 uploaded files the forum names are in /)
   t.match(copied.stderr, /\[#+\] [\d,]+ \/ [\d,]+ rows copied/, 'a progress bar on stderr')
   const lines = copied.stdout.trim().split('\n')
@@ -161,6 +163,16 @@ t.test('copy-to-postgres: the forum reads the same on PostgreSQL, and the copy i
   t.match(again.stderr, /^kring: The PostgreSQL database is not empty \(.*users: 3 rows.*\): copy into a new, empty database; nothing was written/)
   t.notMatch(again.stderr, /at .*\.ts:\d+/, 'without a stack trace')
   t.same(await countsOn(moved), after, 'and wrote nothing')
+
+  // The check that keeps a copy from committing, on rows that no longer match: a post changed, one added.
+  const first = await moved.db.selectFrom('posts').select(eb => eb.fn.min('id').as('id')).executeTakeFirstOrThrow()
+  await moved.db.updateTable('posts').set({ body_md: 'Iets anders' }).where('id', '=', Number(first.id)).execute()
+  const reader = new SQLite(file, { readonly: true })
+  t.teardown(() => reader.close())
+  const posts = (await planCopy(reader, moved.db)).tables.find(table => table.name === 'posts')!
+  const compared = await compareRows(reader, moved.db, posts, () => {})
+  t.match(compared, { rows: 4, differ: [Number(first.id)], missing: [], extra: [highest + 1], problems: 2 })
+  t.equal(describeDifferences('posts', compared), `2 rows of posts do not match (differ: ${Number(first.id)}; only on PostgreSQL: ${highest + 1})`)
 })
 
 t.test('copy-to-postgres refuses what is not an empty PostgreSQL database', { skip }, async t => {
