@@ -7,6 +7,11 @@
 // second through the real form (8 members, session and CSRF, synchronous=FULL) against the
 // same client's ceiling on a bare 303, and, unless --quick, search, start-up and memory on a
 // forum of a million posts (made by `kring demo`).
+//
+// With DATABASE_URL=postgres://… (an empty database) the bench forum is made on SQLite and
+// moved there with `kring copy-to-postgres`, and Kring runs on PostgreSQL; `--processes 2`
+// starts two Kring processes on it and loads both ports at once, half the connections each.
+// The million-post rows are SQLite's (kring demo makes the forum on SQLite).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -16,17 +21,29 @@ import autocannon from 'autocannon'
 import { BENCH_PASSWORD, makeBenchForum, POSTERS, SLUGS } from './setup.js'
 
 const root = path.resolve(import.meta.dirname, '..')
-const { values: options } = parseArgs({ options: { quick: { type: 'boolean', default: false }, seconds: { type: 'string', default: '5' } } })
+const { values: options } = parseArgs({ options: { quick: { type: 'boolean', default: false }, seconds: { type: 'string', default: '5' }, processes: { type: 'string', default: '1' } } })
 const SECONDS = Number(options.seconds)
 const CONNECTIONS = 10
 const KRING_PORT = 3901
 const BARE_PORT = 3902
+const databaseUrl = process.env.DATABASE_URL || null
+const PROCESSES = Number(options.processes)
+if (PROCESSES !== 1 && (PROCESSES !== 2 || databaseUrl === null)) throw new Error('--processes 2 needs DATABASE_URL (several processes share one PostgreSQL database)')
+/** Each Kring process's port: 3901, then 3903. */
+const kringPorts = Array.from({ length: PROCESSES }, (_, i) => KRING_PORT + 2 * i)
 
 interface Load { rps: number, p99: number, errors: number }
 
 async function load (url: string, headers: Record<string, string> = {}, more: Record<string, unknown> = {}): Promise<Load> {
   const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers, ...more })
   return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx - (more.method === 'POST' ? result['3xx'] ?? 0 : 0) }
+}
+
+/** Kring's every process at once, the connections shared out: summed req/s, the worst p99. */
+async function loadKring (path: string, headers: Record<string, string> = {}): Promise<Load> {
+  if (PROCESSES === 1) return load(`http://127.0.0.1:${KRING_PORT}${path}`, headers)
+  const results = await Promise.all(kringPorts.map(port => autocannon({ url: `http://127.0.0.1:${port}${path}`, connections: CONNECTIONS / PROCESSES, duration: SECONDS, headers })))
+  return { rps: results.reduce((sum, r) => sum + r.requests.average, 0), p99: Math.max(...results.map(r => r.latency.p99)), errors: results.reduce((sum, r) => sum + r.errors + r.non2xx, 0) }
 }
 
 async function waitForAnswer (url: string, timeoutMs = 120_000): Promise<number> {
@@ -56,9 +73,9 @@ function track (child: ChildProcess): ChildProcess {
 /** The node flags `npm start` gives the server (package.json), so the bench runs it as installed. */
 const START_FLAGS = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.start as string).split(' ').filter(word => word.startsWith('--'))
 
-function startKring (dataDir: string, extraEnv: Record<string, string> = {}): ChildProcess {
+function startKring (dataDir: string, extraEnv: Record<string, string> = {}, port = KRING_PORT): ChildProcess {
   return track(spawn(process.execPath, [...START_FLAGS, path.join(root, 'dist/src/server.js')], {
-    env: { ...process.env, NODE_ENV: 'production', DATA_DIR: dataDir, PORT: String(KRING_PORT), HOST: '127.0.0.1', KRING_DEMO: '0', TRUST_PROXY: '1', ...extraEnv },
+    env: { ...process.env, NODE_ENV: 'production', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', KRING_DEMO: '0', TRUST_PROXY: '1', ...extraEnv },
     stdio: ['ignore', 'ignore', 'inherit']
   }))
 }
@@ -101,9 +118,13 @@ execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'kring-bench-'))
 console.error(`making the bench forum in ${dataDir}…`)
 await makeBenchForum(dataDir)
-const kring = startKring(dataDir)
+if (databaseUrl !== null) {
+  console.error('moving it to PostgreSQL with kring copy-to-postgres…')
+  execFileSync(process.execPath, [path.join(root, 'dist/src/cli.js'), 'copy-to-postgres', databaseUrl], { env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '' }, stdio: 'inherit' })
+}
+const kringProcesses = kringPorts.map(port => startKring(dataDir, databaseUrl === null ? {} : { DATABASE_URL: databaseUrl }, port))
 const origin = `http://127.0.0.1:${KRING_PORT}`
-await waitForAnswer(`${origin}/`)
+for (const port of kringPorts) await waitForAnswer(`http://127.0.0.1:${port}/`)
 const reader = await logIn(origin, 'lezer')
 
 const pages = [
@@ -137,7 +158,7 @@ for (const [i, page] of pages.entries()) {
   const kringRounds: Load[] = []
   const bareRounds: Load[] = []
   for (let round = 0; round < 2; round++) {
-    kringRounds.push(await load(origin + page.path, headers))
+    kringRounds.push(await loadKring(page.path, headers))
     bareRounds.push(await load(`http://127.0.0.1:${BARE_PORT}/p/${i}`))
   }
   const mean = (loads: Load[], key: keyof Load): number => loads.reduce((sum, l) => sum + l[key], 0) / loads.length
@@ -163,7 +184,8 @@ const replyLoad = async (target: string, poster: { cookie: string, token: string
 })
 const postsBefore = Number((await (await fetch(`${origin}/topic/${SLUGS.replies}`)).text()).match(/van in totaal ([\d.]+)/)?.[1].replace('.', '') ?? 0)
 for (let round = 0; round < 2; round++) {
-  const kringReplies = await Promise.all(posters.map((poster, i) => replyLoad(`${origin}/topic/${SLUGS.replies}/reply`, poster, i)))
+  // With two processes, every other member posts to the second.
+  const kringReplies = await Promise.all(posters.map((poster, i) => replyLoad(`http://127.0.0.1:${kringPorts[i % PROCESSES]}/topic/${SLUGS.replies}/reply`, poster, i)))
   const bareReplies = await Promise.all(posters.map((poster, i) => replyLoad(`http://127.0.0.1:${BARE_PORT}/reply`, poster, i)))
   const sum = (results: autocannon.Result[]): number => results.reduce((total, r) => total + r['3xx'] / SECONDS, 0)
   const wrong = kringReplies.reduce((total, r) => total + r.non2xx - r['3xx'] + r.errors, 0)
@@ -173,10 +195,10 @@ for (let round = 0; round < 2; round++) {
 }
 const postsAfter = Number((await (await fetch(`${origin}/topic/${SLUGS.replies}`)).text()).match(/van in totaal ([\d.]+)/)?.[1].replace('.', '') ?? 0)
 console.error(`replies stored: ${postsAfter - postsBefore}`)
-await stop(kring)
+for (const kring of kringProcesses) await stop(kring)
 bare.kill()
 
-if (!options.quick) {
+if (!options.quick && databaseUrl === null) {
   const bigDir = mkdtempSync(path.join(tmpdir(), 'kring-bench-1m-'))
   console.error('making a forum of 1,000,000 posts with kring demo (a few minutes)…')
   execFileSync(process.execPath, [path.join(root, 'dist/src/cli.js'), 'demo', '--posts', '1000000', '--topics', '50000', '--members', '2000'], { env: { ...process.env, DATA_DIR: bigDir }, stdio: 'inherit' })
@@ -221,4 +243,4 @@ rmSync(dataDir, { recursive: true, force: true })
 
 const widths = rows[0].map((_, c) => Math.max(...rows.map(r => (r[c] ?? '').length)))
 console.log(rows.map((r, i) => `| ${r.map((cell, c) => c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])).join(' | ')} |${i === 0 ? `\n|${widths.map((w, c) => c === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`).join('|')}|` : ''}`).join('\n'))
-console.log(`\n${SECONDS} s per load, ${CONNECTIONS} connections, 2 rounds each alternating; Node ${process.version}; ${(await import('node:os')).cpus().length} cores`)
+console.log(`\n${SECONDS} s per load, ${CONNECTIONS} connections, 2 rounds each alternating; ${databaseUrl === null ? 'SQLite' : `PostgreSQL, ${PROCESSES} Kring process${PROCESSES > 1 ? 'es' : ''}`}; Node ${process.version}; ${(await import('node:os')).cpus().length} cores`)

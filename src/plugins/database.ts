@@ -29,11 +29,19 @@ export default fp(async app => {
   app.decorate('writes', writes)
   app.decorate('settings', await loadSettings(db))
   // Several processes on one PostgreSQL database: each follows the others' writes and settings.
+  let loaded = { ...app.settings }
   const others = app.config.databaseUrl === null ? null : listenToOtherProcesses(app.config.databaseUrl, {
     onWrites: () => { writes.count++ },
-    // Kept guest pages were made with the old settings: they go once the new ones are in force.
     onSettings: () => {
-      loadSettings(db).then(settings => { Object.assign(app.settings, settings); writes.count++ }, error => app.log.error({ err: error }, 'reloading the settings failed'))
+      loadSettings(db).then(settings => {
+        // What changed in the database since the last load; a value set in this process since then stays.
+        for (const key of Object.keys(settings) as Array<keyof Settings>) {
+          if (settings[key] !== loaded[key]) (app.settings as Record<string, unknown>)[key] = settings[key]
+        }
+        loaded = settings
+        // Kept guest pages were made with the old settings.
+        writes.count++
+      }, error => app.log.error({ err: error }, 'reloading the settings failed'))
     },
     onError: error => app.log.warn({ err: error }, 'listening for other processes: connection lost; connecting again')
   })

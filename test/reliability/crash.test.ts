@@ -28,6 +28,9 @@ t.test(`SIGKILL while ${MEMBERS} members post, ${ROUNDS} rounds: no acknowledged
     }
     let killed = false
     const loops = members.map((member, i) => member.replyUntil(topicSlug, `r${round}-m${i}`, () => killed, acknowledged))
+    // Killed while posts flow: some time after this round's first acknowledged post (a busy machine starts slowly).
+    const before = acknowledged.length
+    for (const deadline = Date.now() + 10_000; acknowledged.length === before && Date.now() < deadline;) await new Promise(resolve => setTimeout(resolve, 10))
     await new Promise(resolve => setTimeout(resolve, 200 + Math.floor(Math.random() * 400)))
     killed = true
     server.child.kill('SIGKILL')
