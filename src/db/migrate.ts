@@ -1,17 +1,16 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { FileMigrationProvider, Migrator, PostgresAdapter, type MigrationResultSet } from 'kysely'
+import { FileMigrationProvider, Migrator, type MigrationResultSet } from 'kysely'
 import { PortableSchemaPlugin } from './portable-schema.js'
-import type { DB } from './index.js'
+import { isPostgres, type DB } from './index.js'
 
 // src/db → migrations when run from source, dist/src/db → dist/migrations when compiled.
 const migrationFolder = fileURLToPath(new URL('../../migrations', import.meta.url))
 
 export async function migrateToLatest (db: DB): Promise<MigrationResultSet> {
-  const onPostgres = db.getExecutor().adapter instanceof PostgresAdapter
   const migrator = new Migrator({
-    db: onPostgres ? db.withPlugin(new PortableSchemaPlugin()) : db,
+    db: isPostgres(db) ? db.withPlugin(new PortableSchemaPlugin()) : db,
     provider: new FileMigrationProvider({ fs, path, migrationFolder })
   })
   const result = await migrator.migrateToLatest()

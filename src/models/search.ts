@@ -1,5 +1,5 @@
-import { PostgresAdapter, sql, type RawBuilder } from 'kysely'
-import type { DB } from '../db/index.js'
+import { sql, type RawBuilder } from 'kysely'
+import { isPostgres, type DB } from '../db/index.js'
 import { inReadableForum } from './readable.js'
 import type { ParsedQuery } from '../search/query.js'
 import { includedTsquery, RANK_WEIGHTS, searchTsquery } from '../search/postgres-query.js'
@@ -41,7 +41,7 @@ export async function searchPosts (db: DB, query: ParsedQuery, scope: SearchScop
   const filters = await findFilters(db, query)
   if (filters === null) return none
   const ranked = page.order === 'relevance' && query.rankable
-  const found = db.getExecutor().adapter instanceof PostgresAdapter
+  const found = isPostgres(db)
     ? await newestOnPostgres(db, query, filters, await scopeConditions(db, query, scope, sql`f.post_id`), ranked)
     : await newestOnSqlite(db, query, filters, await scopeConditions(db, query, scope, sql`f.rowid`), ranked)
   const more = found.length > RANKED
