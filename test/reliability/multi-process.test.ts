@@ -1,11 +1,10 @@
 import t from 'tap'
-import type { AddressInfo } from 'node:net'
-import { SMTPServer } from 'smtp-server'
 import { loadConfig } from '../../src/config.js'
 import { openConfiguredDatabase } from '../../src/db/open.js'
 import { enqueueMail } from '../../src/mail/outbox.js'
 import { HttpMember, prepareData, startServer } from './server-process.js'
 import { databaseForTest, testOnPostgres } from '../postgres-databases.js'
+import { smtpSink } from '../mail/smtp-sink.js'
 
 // Two Kring processes on one PostgreSQL database, as behind a round-robin proxy: whichever
 // answers, a member is logged in, a setting is in force, a rate limit counts, a mail goes once.
@@ -13,19 +12,7 @@ import { databaseForTest, testOnPostgres } from '../postgres-databases.js'
 const postIdsOn = async (baseUrl: string, path: string): Promise<number> => [...(await (await fetch(baseUrl + path)).text()).matchAll(/<article id="post-\d+"/g)].length
 
 t.test('two processes share sessions, settings, guest pages, rate limits and the outbox', { skip: testOnPostgres ? false : 'runs with KRING_TEST_DB=postgres (CI runs the suite on both)' }, async t => {
-  const accepted: string[] = []
-  const sink = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData (stream, _session, callback) {
-      let head = ''
-      stream.on('data', (chunk: Buffer) => { if (head.length < 4000) head += chunk.toString() })
-      stream.on('end', () => { accepted.push(/^Message-ID:\s*(<[^>]+>)/im.exec(head)?.[1] ?? 'none'); callback() })
-    }
-  })
-  await new Promise<void>(resolve => sink.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise<void>(resolve => sink.close(() => resolve())))
+  const sink = await smtpSink(t)
 
   const dataDir = t.testdir()
   const databaseUrl = await databaseForTest(t)
@@ -33,7 +20,7 @@ t.test('two processes share sessions, settings, guest pages, rate limits and the
   const { db } = openConfiguredDatabase(loadConfig({}, { dataDir, databaseUrl }), { info: () => {}, error: () => {} })
   t.teardown(() => db.destroy())
   await db.updateTable('users').set({ role: 'beheerder' }).where('username', '=', usernames[0]).execute()
-  const serverEnv = { ...env, SMTP_URL: `smtp://127.0.0.1:${(sink.server.address() as AddressInfo).port}`, BASE_URL: 'https://forum.example.org' }
+  const serverEnv = { ...env, SMTP_URL: sink.url, BASE_URL: 'https://forum.example.org' }
   const a = await startServer(dataDir, serverEnv)
   const b = await startServer(dataDir, serverEnv)
   t.teardown(async () => { for (const server of [a, b]) { server.child.kill('SIGTERM'); await server.exited } })
@@ -84,7 +71,7 @@ t.test('two processes share sessions, settings, guest pages, rate limits and the
   while (await unsent() > 0 && Date.now() < until) await new Promise(resolve => setTimeout(resolve, 100))
   t.equal(await unsent(), 0, 'every mail went')
   const counts = new Map<string, number>()
-  for (const id of accepted) counts.set(id, (counts.get(id) ?? 0) + 1)
+  for (const { messageId = 'none' } of sink.received) counts.set(messageId, (counts.get(messageId) ?? 0) + 1)
   const written = (await db.selectFrom('outbox').select('message_id').execute()).map(r => r.message_id)
   t.same(written.filter(id => counts.get(id) !== 1), [], 'each exactly once')
 })
