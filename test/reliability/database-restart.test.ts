@@ -48,4 +48,10 @@ t.test('connections cut under a reply: 503 with the typed text kept, then the po
   t.equal(bodies.length, 3, 'the opening post, the acknowledged reply and the one sent again')
   t.equal(bodies[1], 'Deze reactie is bevestigd.', 'the acknowledged reply is there')
   t.equal(bodies[2], body)
+
+  // The connection that hears other processes was cut too: it connects again and hears them.
+  await admin.query("insert into settings (key, value) values ('posts_per_page', '3') on conflict (key) do update set value = excluded.value")
+  await admin.query("select pg_notify('kring_settings', '')")
+  for (let i = 0; i < 100 && app.settings.posts_per_page !== 3; i++) await new Promise(resolve => setTimeout(resolve, 50))
+  t.equal(app.settings.posts_per_page, 3, 'a setting changed by another process is heard after the cut')
 })
