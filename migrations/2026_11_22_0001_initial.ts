@@ -1,11 +1,11 @@
-import { type Kysely, sql } from 'kysely'
+import { type ColumnDefinitionBuilder, type Kysely, sql } from 'kysely'
 import { isPostgres } from './lib/dialect.js'
 
 // Frozen in time: never import application code here.
 export async function up (db: Kysely<any>): Promise<void> {
   const pg = isPostgres(db)
   // PostgreSQL cannot refer to a table not made yet: last_post_id's keys are added once posts exists.
-  const lastPost = (c: any) => pg ? c : c.references('posts.id').onDelete('set null')
+  const lastPost = (c: ColumnDefinitionBuilder): ColumnDefinitionBuilder => pg ? c : c.references('posts.id').onDelete('set null')
   await db.schema.createTable('users')
     .addColumn('id', 'integer', c => c.primaryKey().autoIncrement())
     .addColumn('username', 'text', c => c.notNull())
