@@ -226,9 +226,10 @@ export async function copyToPostgres (options: CopyOptions): Promise<CopyReport>
       }
       checksum = await verify(trx, sqlite, plan, counts, checkProgress)
     })
-    // Fresh statistics for the planner after a bulk load (autovacuum would take a while).
-    await run(db, 'analyze')
     if (!await postgresSearchIndexIsCurrent(db, options.locale)) await buildPostgresSearchIndex(db, options.locale, options.indexProgress ?? (() => {}))
+    // Fresh statistics for the planner, and the visibility map that lets it answer from an index alone, after a bulk
+    // load (autovacuum would take a while).
+    await run(db, 'vacuum analyze')
     const { files, missing } = checkNamedFiles(sqlite, options.uploadsDir)
     return {
       tables: plan.tables.length,
