@@ -119,6 +119,7 @@ async function restore (args: string[]): Promise<string> {
   const source = path.resolve(file)
   if (!existsSync(source)) throw new UsageError(`There is no backup at ${source}`)
   const config = loadConfig()
+  if (config.databaseUrl !== null) throw new UsageError('kring restore puts back a SQLite file; with DATABASE_URL, restore with pg_restore or psql, and UPLOADS_DIR beside it')
   const running = runningForumPid(config.dataDir)
   if (running !== null) throw new UsageError(`The forum is running (process ${running}): stop it first`)
   if (existsSync(databaseFile(config)) && values.force !== true) throw new UsageError(`${databaseFile(config)} holds a forum already: add --force to replace it with the backup`)

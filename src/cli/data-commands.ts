@@ -95,7 +95,10 @@ export async function importBbpressCommand (args: string[]): Promise<string> {
   const { importBbpress } = await import('../data/bbpress/import.js')
   const { readRoles } = await import('../data/bbpress/roles.js')
   const { WxrRefused } = await import('../data/bbpress/wxr-parser.js')
-  return withDatabase(async ({ db }) => {
+  return withDatabase(async open => {
+    // Posts keep their WordPress ids, which PostgreSQL's id sequences would not step past.
+    sqliteOnly(open, 'import-bbpress', 'import into a SQLite forum and move it with kring copy-to-postgres')
+    const { db } = open
     try {
       const report = await importBbpress(db, file, {
         roles: values.roles === undefined ? null : readRoles(values.roles),

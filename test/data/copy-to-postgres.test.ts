@@ -210,3 +210,25 @@ t.test('copy-to-postgres refuses what is not an empty PostgreSQL database', { sk
   const missing = await kring(dataDir, 'copy-to-postgres', databaseUrl(`kring_copy_missing_${process.pid}`, server))
   t.match(missing.stderr, /^kring: Cannot reach the PostgreSQL database at .*: database "kring_copy_missing_\d+" does not exist/)
 })
+
+t.test('on PostgreSQL, the commands that work on the SQLite file say so and what to use instead', { skip }, async t => {
+  const dataDir = t.testdir()
+  const url = await emptyDatabase(t, `kring_sqlite_only_${process.pid}`)
+  const onPostgres = (...args: string[]): Promise<{ code: number, stderr: string }> => new Promise(resolve => {
+    execFile(process.execPath, ['--import', 'tsx', projectPath('src', 'cli.ts'), ...args], { cwd: projectPath(), env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: url } },
+      (error, _stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stderr }))
+  })
+  const expected: Array<[string[], RegExp]> = [
+    [['backup', path.join(dataDir, 'b.sqlite')], /kring backup works on the SQLite file; with DATABASE_URL, back up with pg_dump/],
+    [['restore', projectPath('package.json')], /with DATABASE_URL, restore with pg_restore or psql/],
+    [['export', path.join(dataDir, 'e.zip')], /kring export works on the SQLite file; with DATABASE_URL, export with pg_dump/],
+    [['import-bbpress', projectPath('test', 'fixtures', 'bbpress', 'hr-forum.wxr')], /kring import-bbpress works on the SQLite file; with DATABASE_URL, import into a SQLite forum and move it with kring copy-to-postgres/],
+    [['demo', '--posts', '10'], /kring demo works on the SQLite file/]
+  ]
+  for (const [args, message] of expected) {
+    const run = await onPostgres(...args)
+    t.equal(run.code, 1, `${args[0]} refuses`)
+    t.match(run.stderr, message, `${args[0]} says what to use`)
+  }
+  t.notOk(await fs.stat(path.join(dataDir, 'b.sqlite')).catch(() => false), 'no backup file was written')
+})
