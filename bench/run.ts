@@ -11,7 +11,8 @@
 // With DATABASE_URL=postgres://… (an empty database) the bench forum is made on SQLite and
 // moved there with `kring copy-to-postgres`, and Kring runs on PostgreSQL; `--processes 2`
 // starts two Kring processes on it and loads both ports at once, half the connections each.
-// The million-post rows are SQLite's (kring demo makes the forum on SQLite).
+// The million-post forum is made on SQLite by `kring demo`; with DATABASE_URL, pass a second
+// empty database as --million-url to move it there and measure it on PostgreSQL.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -21,7 +22,7 @@ import autocannon from 'autocannon'
 import { BENCH_PASSWORD, makeBenchForum, POSTERS, SLUGS } from './setup.js'
 
 const root = path.resolve(import.meta.dirname, '..')
-const { values: options } = parseArgs({ options: { quick: { type: 'boolean', default: false }, seconds: { type: 'string', default: '5' }, processes: { type: 'string', default: '1' } } })
+const { values: options } = parseArgs({ options: { quick: { type: 'boolean', default: false }, seconds: { type: 'string', default: '5' }, processes: { type: 'string', default: '1' }, 'million-url': { type: 'string' } } })
 const SECONDS = Number(options.seconds)
 const CONNECTIONS = 10
 const KRING_PORT = 3901
@@ -198,21 +199,28 @@ console.error(`replies stored: ${postsAfter - postsBefore}`)
 for (const kring of kringProcesses) await stop(kring)
 bare.kill()
 
-if (!options.quick && databaseUrl === null) {
+const millionUrl = options['million-url'] ?? null
+if (!options.quick && databaseUrl !== null && millionUrl === null) console.error('no million-post rows: on PostgreSQL they need --million-url URL, a second empty database')
+if (!options.quick && (databaseUrl === null || millionUrl !== null)) {
   const bigDir = mkdtempSync(path.join(tmpdir(), 'kring-bench-1m-'))
   console.error('making a forum of 1,000,000 posts with kring demo (a few minutes)…')
-  execFileSync(process.execPath, [path.join(root, 'dist/src/cli.js'), 'demo', '--posts', '1000000', '--topics', '50000', '--members', '2000'], { env: { ...process.env, DATA_DIR: bigDir }, stdio: 'inherit' })
+  execFileSync(process.execPath, [path.join(root, 'dist/src/cli.js'), 'demo', '--posts', '1000000', '--topics', '50000', '--members', '2000'], { env: { ...process.env, DATA_DIR: bigDir, DATABASE_URL: '' }, stdio: 'inherit' })
+  if (millionUrl !== null) {
+    console.error('moving it to PostgreSQL with kring copy-to-postgres (a few minutes)…')
+    execFileSync(process.execPath, [path.join(root, 'dist/src/cli.js'), 'copy-to-postgres', millionUrl], { env: { ...process.env, DATA_DIR: bigDir, DATABASE_URL: '' }, stdio: 'inherit' })
+  }
+  const bigEnv = millionUrl === null ? {} : { DATABASE_URL: millionUrl }
   // Start-up to first answer: the installed, built forum, its index current.
   const startups: number[] = []
   for (let i = 0; i < 3; i++) {
     const started = performance.now()
-    const server = startKring(bigDir)
+    const server = startKring(bigDir, bigEnv)
     await waitForAnswer(`${origin}/`)
     startups.push(performance.now() - started)
     await stop(server)
   }
   row('start-up to first answer at 1M posts (best of 3)', '', `${fixed(Math.min(...startups))} ms`, '', '', '')
-  const server = startKring(bigDir)
+  const server = startKring(bigDir, bigEnv)
   await waitForAnswer(`${origin}/`)
   const queries = ['verlof', 'thuiswerken vergoeding', '"reiskosten declaratie"', 'pensi*', 'ver*', 'cao -salaris', 'verzuim in:titel']
   const timings: number[] = []
