@@ -47,7 +47,7 @@ const END = /^\s*(?:commit|rollback)\s*$/i
 function wrapConnection (connection: DatabaseConnection, writes: { count: number }): void {
   const execute = connection.executeQuery.bind(connection)
   let inTransaction = false
-  let wrote = false
+  /** The channels told in the open transaction: a guest-visible write among them is counted again at its end. */
   const told = new Set<string>()
   const tell = async (channel: string): Promise<void> => {
     if (told.has(channel)) return
@@ -60,19 +60,19 @@ function wrapConnection (connection: DatabaseConnection, writes: { count: number
       : compiled
     const text = query.sql
     const visible = isVisibleWrite(text)
-    if (BEGIN.test(text)) { inTransaction = true; wrote = false; told.clear() }
-    if (visible) { writes.count++; wrote = inTransaction }
+    const begins = BEGIN.test(text)
+    if (begins) { inTransaction = true; told.clear() }
+    if (visible) writes.count++
     try {
       const result = await execute<R>(query)
-      if (inTransaction && BEGIN.test(text)) await execute(ONE_TRANSACTION_AT_A_TIME)
+      if (begins) await execute(ONE_TRANSACTION_AT_A_TIME)
       if (visible) await tell(CHANNELS.writes)
       if (SETTINGS_WRITE.test(text)) await tell(CHANNELS.settings)
       return result
     } finally {
       if (END.test(text)) {
-        if (wrote) writes.count++
+        if (told.has(CHANNELS.writes)) writes.count++
         inTransaction = false
-        wrote = false
         told.clear()
       }
     }
