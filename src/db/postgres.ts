@@ -88,6 +88,10 @@ export function openPostgres (url: string, poolSize: number, onIdleError: (error
   // A connection that drops while idle (a restart, a network cut) is an event on the pool; unheard,
   // it would end the process. The pool makes a new connection when one is next needed.
   pool.on('error', onIdleError)
+  // A connection cut while lent out, between the queries of a transaction, emits its error on
+  // the connection itself, where the pool no longer listens; unheard, that too would end the
+  // process. The transaction's next query fails (a 503), and the pool discards the connection.
+  pool.on('connect', client => client.on('error', () => {}))
   const writes = { count: 0 }
   const dialect = new PostgresDialect({ pool, onCreateConnection: async connection => wrapConnection(connection, writes) })
   return { db: new Kysely<Database>({ dialect }), pool, writes }
