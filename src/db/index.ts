@@ -20,6 +20,8 @@ export interface OpenDatabase {
   sqlite: SQLite.Database | null
   /** Counts the writes that may change what a guest sees (see plugins/page-cache.ts). */
   writes: { count: number }
+  /** What this opening signs its notices to other processes with (PostgreSQL; see listener.ts), so it can tell its own from theirs. */
+  signature: string | null
 }
 
 /**
@@ -131,5 +133,5 @@ export function openDatabase (file: string, options: { synchronous?: 'FULL' | 'N
   // so there is exactly one writer.
   const writes = { count: 0 }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, writes) }) })
-  return { db, dialect: 'sqlite', sqlite, writes }
+  return { db, dialect: 'sqlite', sqlite, writes, signature: null }
 }

@@ -2,9 +2,9 @@ import pg from 'pg'
 import { CHANNELS } from './postgres.js'
 
 export interface OtherProcesses {
-  /** Another process (or this one) made a write a guest may see. */
+  /** Another process made a write a guest may see. */
   onWrites: () => void
-  /** Another process (or this one) changed a setting. */
+  /** Another process changed a setting. */
   onSettings: () => void
   onError: (error: Error) => void
 }
@@ -15,7 +15,7 @@ export interface OtherProcesses {
  * writes within milliseconds. When the connection drops it connects again, and then acts as if
  * it had heard both: notices sent while it was away are lost.
  */
-export function listenToOtherProcesses (url: string, handlers: OtherProcesses): { close: () => Promise<void> } {
+export function listenToOtherProcesses (url: string, ownSignature: string, handlers: OtherProcesses): { close: () => Promise<void> } {
   let client: pg.Client | null = null
   let closed = false
   let retryMs = 250
@@ -24,6 +24,8 @@ export function listenToOtherProcesses (url: string, handlers: OtherProcesses): 
   async function connect (): Promise<void> {
     const next = new pg.Client({ connectionString: url })
     next.on('notification', notice => {
+      // This process's own notices come back too; it counted those writes as it made them.
+      if (notice.payload === ownSignature) return
       if (notice.channel === CHANNELS.writes) handlers.onWrites()
       else if (notice.channel === CHANNELS.settings) handlers.onSettings()
     })

@@ -10,8 +10,8 @@ type Logger = { info: (message: string) => void, error: (details: object, messag
 /** The configured database: PostgreSQL at DATABASE_URL, else the SQLite file in DATA_DIR. */
 export function openConfiguredDatabase (config: Config, log: Logger): OpenDatabase {
   if (config.databaseUrl === null) return openDatabase(databaseFile(config), { synchronous: config.synchronous, locale: config.locale })
-  const { db, writes } = openPostgres(config.databaseUrl, config.databasePoolSize, error => log.error({ err: error }, 'database connection lost while idle'))
-  return { db, dialect: 'postgres', sqlite: null, writes }
+  const { db, writes, signature } = openPostgres(config.databaseUrl, config.databasePoolSize, error => log.error({ err: error }, 'database connection lost while idle'))
+  return { db, dialect: 'postgres', sqlite: null, writes, signature }
 }
 
 /**

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { CompiledQuery, Kysely, PostgresDialect, type DatabaseConnection, type QueryResult } from 'kysely'
 import type { Database } from './schema.js'
@@ -32,7 +33,6 @@ const ONE_TRANSACTION_AT_A_TIME = CompiledQuery.raw('select pg_advisory_xact_loc
 
 /** What other Kring processes on the same database are told (src/db/listener.ts): a write a guest may see, a setting changed. */
 export const CHANNELS = { writes: 'kring_writes', settings: 'kring_settings' } as const
-const notify = (channel: string): CompiledQuery => CompiledQuery.raw(`select pg_notify('${channel}', '')`)
 const SETTINGS_WRITE = /^\s*(?:insert\s+into|update|delete\s+from)\s+"?settings\b/i
 const BEGIN = /^\s*(?:begin|start transaction)\b/i
 const END = /^\s*(?:commit|rollback)\s*$/i
@@ -42,16 +42,16 @@ const END = /^\s*(?:commit|rollback)\s*$/i
  * and once more when its transaction commits, so a guest's page read between the write and
  * the commit (still the old rows) is not kept as if it were current. Tells the other processes
  * of such writes and of changed settings (a notice in a transaction goes out at its commit, and
- * not at all on rollback). Also replaces NUL bytes, and takes the transaction lock above.
+ * not at all on rollback), signed, since PostgreSQL sends each notice to its sender too. Also replaces NUL bytes, and takes the transaction lock above.
  */
-function wrapConnection (connection: DatabaseConnection, writes: { count: number }): void {
+function wrapConnection (connection: DatabaseConnection, writes: { count: number }, signature: string): void {
   const execute = connection.executeQuery.bind(connection)
   let inTransaction = false
   /** The channels told in the open transaction: a guest-visible write among them is counted again at its end. */
   const told = new Set<string>()
   const tell = async (channel: string): Promise<void> => {
     if (told.has(channel)) return
-    await execute(notify(channel))
+    await execute(CompiledQuery.raw('select pg_notify($1, $2)', [channel, signature]))
     if (inTransaction) told.add(channel)
   }
   connection.executeQuery = async <R>(compiled: CompiledQuery): Promise<QueryResult<R>> => {
@@ -79,7 +79,7 @@ function wrapConnection (connection: DatabaseConnection, writes: { count: number
   }
 }
 
-export interface OpenPostgres { db: DB, pool: pg.Pool, writes: { count: number } }
+export interface OpenPostgres { db: DB, pool: pg.Pool, writes: { count: number }, signature: string }
 
 /** A pool of `poolSize` connections to the PostgreSQL database at `url`. */
 export function openPostgres (url: string, poolSize: number, onIdleError: (error: Error) => void): OpenPostgres {
@@ -93,6 +93,7 @@ export function openPostgres (url: string, poolSize: number, onIdleError: (error
   // process. The transaction's next query fails (a 503), and the pool discards the connection.
   pool.on('connect', client => client.on('error', () => {}))
   const writes = { count: 0 }
-  const dialect = new PostgresDialect({ pool, onCreateConnection: async connection => wrapConnection(connection, writes) })
-  return { db: new Kysely<Database>({ dialect }), pool, writes }
+  const signature = randomUUID()
+  const dialect = new PostgresDialect({ pool, onCreateConnection: async connection => wrapConnection(connection, writes, signature) })
+  return { db: new Kysely<Database>({ dialect }), pool, writes, signature }
 }

@@ -22,7 +22,7 @@ declare module 'fastify' {
  * search index when it is not current; closes it, SQLite after a WAL checkpoint, when the app closes.
  */
 export default fp(async app => {
-  const { db, dialect, sqlite, writes } = await openMigratedDatabase(app.config, app.log)
+  const { db, dialect, sqlite, writes, signature } = await openMigratedDatabase(app.config, app.log)
   app.decorate('db', db)
   app.decorate('dialect', dialect)
   app.decorate('sqlite', sqlite)
@@ -30,7 +30,7 @@ export default fp(async app => {
   app.decorate('settings', await loadSettings(db))
   // Several processes on one PostgreSQL database: each follows the others' writes and settings.
   let loaded = { ...app.settings }
-  const others = app.config.databaseUrl === null ? null : listenToOtherProcesses(app.config.databaseUrl, {
+  const others = app.config.databaseUrl === null || signature === null ? null : listenToOtherProcesses(app.config.databaseUrl, signature, {
     onWrites: () => { writes.count++ },
     onSettings: () => {
       loadSettings(db).then(settings => {
