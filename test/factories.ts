@@ -5,6 +5,7 @@ import { createUser } from '../src/models/users.js'
 import { createForum } from '../src/models/forums.js'
 import { createTopic } from '../src/models/topics.js'
 import { createReply, renderPostBody } from '../src/models/posts.js'
+import { csrfToken, loggedIn } from './helper.js'
 
 export const PASSWORD = 'correct horse battery staple'
 let hashed: Promise<string> | undefined
@@ -34,4 +35,14 @@ export async function makeTopic (app: FastifyInstance, input: { forumId: number,
     ids.push(reply.id)
   }
   return { topic, ids }
+}
+
+/** jan, logged in, on the page of a topic of his, with its form's CSRF token: where a reply is sent from. */
+export async function memberOnOwnTopic (app: FastifyInstance) {
+  const forum = await makeForum(app)
+  const jan = await makeMember(app, 'jan')
+  const { topic } = await makeTopic(app, { forumId: forum.id, author: jan })
+  const visitor = await loggedIn(app, 'jan', PASSWORD)
+  const token = csrfToken((await visitor.get(`/topic/${topic.slug}`)).body)!
+  return { topic, visitor, token }
 }

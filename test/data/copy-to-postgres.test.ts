@@ -5,8 +5,9 @@ import path from 'node:path'
 import pg from 'pg'
 import SQLite from 'better-sqlite3'
 import type { FastifyInstance } from 'fastify'
-import { loggedIn, NO_POSTING_LIMITS, postIds, Visitor } from '../helper.js'
-import { makeForum, makeMember, PASSWORD } from '../factories.js'
+import { loggedIn, NO_POSTING_LIMITS, Visitor } from '../helper.js'
+import { PASSWORD } from '../factories.js'
+import { buildForum } from '../sample-forum.js'
 import { databaseUrl } from '../postgres-databases.js'
 import { projectPath } from '../../src/lib/paths.js'
 import { loadConfig } from '../../src/config.js'
@@ -67,38 +68,6 @@ function countsIn (file: string): Record<string, number> {
   }
 }
 
-/** A forum with members, a private forum, a topic with a reply, a like and a file, made through the app's forms. */
-async function buildForum (app: FastifyInstance) {
-  await makeMember(app, 'beheer', 'beheerder')
-  await makeMember(app, 'anna', 'bijdrager')
-  await makeMember(app, 'piet')
-  const general = await makeForum(app, 'Algemeen')
-  await makeForum(app, 'Groningen', general.slug)
-  const closed = await makeForum(app, 'Besloten')
-  const admin = await loggedIn(app, 'beheer')
-  const anna = await loggedIn(app, 'anna')
-  const piet = await loggedIn(app, 'piet')
-  const ok = (response: { statusCode: number, body: string }, what: string): void => {
-    if (response.statusCode !== 303) throw new Error(`${what} answered ${response.statusCode}: ${response.body.slice(0, 300)}`)
-  }
-  ok(await admin.submit('/admin', '/admin/groups', { name: 'Regio Noord', description: 'Het noorden', kind: 'closed' }), 'a group')
-  ok(await admin.submit('/groups/regio-noord', '/groups/regio-noord/members', { action: 'add', username: 'anna' }), 'a group member')
-  ok(await admin.submit('/admin', `/admin/forums/${closed.slug}`, { name: closed.name, description: '', parent: '', position: '3', group: 'regio-noord', visibility: 'private' }), 'a private forum')
-  const started = await anna.submit(`/forum/${general.slug}/new`, `/forum/${general.slug}/new`, { title: 'Verlof bij de bibliotheek', body: 'Wie kent de **zeldzaamheidsregeling** voor verlof?' })
-  ok(started, 'a topic')
-  const topic = String(started.headers.location).split('/topic/')[1]!
-  ok(await piet.submit(`/topic/${topic}`, `/topic/${topic}/reply`, { body: 'Ja, zie artikel 4 van de cao.' }), 'a reply')
-  const ids = postIds((await anna.get(`/topic/${topic}`)).body)
-  ok(await piet.submit(`/topic/${topic}`, `/post/${ids[0]}/like`, {}), 'a like')
-  const pdf = await fs.readFile(projectPath('test', 'fixtures', 'uploads', 'cao-tekst.pdf'))
-  ok(await anna.submitMultipart(`/topic/${topic}`, `/topic/${topic}/reply`, { body: 'Hierbij de cao.' }, [{ field: 'files', filename: 'cao-tekst.pdf', type: 'application/pdf', data: pdf }]), 'an upload')
-  const secret = await anna.submit(`/forum/${closed.slug}/new`, `/forum/${closed.slug}/new`, { title: 'Alleen voor het noorden', body: 'Vertrouwelijk overleg.' })
-  ok(secret, 'a private topic')
-  await app.notifier.flush()
-  const upload = await app.db.selectFrom('uploads').select(['id', 'name']).executeTakeFirstOrThrow()
-  return { topic, secretTopic: String(secret.headers.location).split('/topic/')[1]!, upload, pdf }
-}
-
 t.test('copy-to-postgres: the forum reads the same on PostgreSQL, and the copy is checked', { skip }, async t => {
   const dataDir = path.join(t.testdir(), 'forum')
   const config = { dataDir, demo: false, logLevel: 'silent', passwordCost: 10 }
@@ -122,7 +91,7 @@ t.test('copy-to-postgres: the forum reads the same on PostgreSQL, and the copy i
   const copied = await kring(dataDir, 'copy-to-postgres', url)
   t.equal(copied.code, 0, copied.code === 0 ? 'the copy succeeds' : copied.stderr)
   t.match(copied.stdout, /^Copied [\d,]+ rows in \d+ tables to postgres:\/\//)
-  t.match(copied.stdout, /and [\d,]+ rows of \d+ tables column by column, all 4 posts among them \(SHA-256 [0-9a-f]{16}… on both sides\)/)
+  t.match(copied.stdout, /and [\d,]+ rows of \d+ tables column by column, all 6 posts among them \(SHA-256 [0-9a-f]{16}… on both sides\)/)
   t.match(copied.stdout, /All 1 uploaded files the forum names are in /)
   t.match(copied.stderr, /\[#+\] [\d,]+ \/ [\d,]+ rows copied/, 'a progress bar on stderr')
   const lines = copied.stdout.trim().split('\n')
@@ -139,6 +108,8 @@ t.test('copy-to-postgres: the forum reads the same on PostgreSQL, and the copy i
   t.match(page.body, 'zeldzaamheidsregeling')
   t.match(page.body, 'Ja, zie artikel 4 van de cao.', 'a guest reads the topic with its replies')
   t.equal((await new Visitor(moved).get(`/topic/${forum.secretTopic}`)).statusCode, 404, 'the private forum stays private')
+  t.notMatch(page.body, '06-12345678', 'the hidden post stays hidden')
+  t.match((await new Visitor(moved).get(`/topic/${forum.eventTopic}`)).body, 'Utrecht', 'the event is there')
   const piet = new Visitor(moved)
   await piet.login('piet', PASSWORD)
   t.pass('piet logs in with his password')
@@ -171,7 +142,7 @@ t.test('copy-to-postgres: the forum reads the same on PostgreSQL, and the copy i
   t.teardown(() => reader.close())
   const posts = (await planCopy(reader, moved.db)).tables.find(table => table.name === 'posts')!
   const compared = await compareRows(reader, moved.db, posts, () => {})
-  t.match(compared, { rows: 4, differ: [Number(first.id)], missing: [], extra: [highest + 1], problems: 2 })
+  t.match(compared, { rows: 6, differ: [Number(first.id)], missing: [], extra: [highest + 1], problems: 2 })
   t.equal(describeDifferences('posts', compared), `2 rows of posts do not match (differ: ${Number(first.id)}; only on PostgreSQL: ${highest + 1})`)
 })
 

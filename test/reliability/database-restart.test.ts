@@ -1,7 +1,7 @@
 import t from 'tap'
 import pg from 'pg'
-import { buildTestApp, Visitor, textOfClass } from '../helper.js'
-import { makeForum, makeMember, makeTopic, PASSWORD } from '../factories.js'
+import { buildTestApp, textOfClass } from '../helper.js'
+import { makeForum, memberOnOwnTopic } from '../factories.js'
 import { testOnPostgres } from '../postgres-databases.js'
 
 // PostgreSQL restarting or a connection dropping: what is in flight gets a 503 with its text,
@@ -9,13 +9,7 @@ import { testOnPostgres } from '../postgres-databases.js'
 
 t.test('connections cut under a reply: 503 with the typed text kept, then the pool reconnects and nothing is lost', { skip: testOnPostgres ? false : 'runs with KRING_TEST_DB=postgres (CI runs the suite on both)' }, async t => {
   const app = await buildTestApp(t)
-  const forum = await makeForum(app)
-  const jan = await makeMember(app, 'jan')
-  const { topic } = await makeTopic(app, { forumId: forum.id, author: jan })
-  const visitor = new Visitor(app)
-  await visitor.login('jan', PASSWORD)
-  const page = await visitor.get(`/topic/${topic.slug}`)
-  const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]
+  const { topic, visitor, token } = await memberOnOwnTopic(app)
   t.equal((await visitor.postRaw(`/topic/${topic.slug}/reply`, { _csrf: token, body: 'Deze reactie is bevestigd.' })).statusCode, 303)
 
   await app.notifier.flush() // the acknowledged reply's notifications: their transaction would be the one seen waiting below

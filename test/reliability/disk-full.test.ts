@@ -1,17 +1,11 @@
 import t from 'tap'
-import { buildTestApp, sqliteOf, Visitor, textOfClass } from '../helper.js'
-import { makeForum, makeMember, makeTopic, PASSWORD } from '../factories.js'
+import { buildTestApp, sqliteOf, textOfClass } from '../helper.js'
+import { memberOnOwnTopic } from '../factories.js'
 
 t.test('a full disk answers 503 with the typed text kept, and writes work again when room returns', async t => {
   // SQLite's own way to fill the disk; database-restart.test.ts is PostgreSQL's counterpart.
   const app = await buildTestApp(t, { databaseUrl: null })
-  const forum = await makeForum(app)
-  const jan = await makeMember(app, 'jan')
-  const { topic } = await makeTopic(app, { forumId: forum.id, author: jan })
-  const visitor = new Visitor(app)
-  await visitor.login('jan', PASSWORD)
-  const page = await visitor.get(`/topic/${topic.slug}`)
-  const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]
+  const { topic, visitor, token } = await memberOnOwnTopic(app)
 
   // SQLite's max_page_count stands in for a full disk: the database may not grow past its size now.
   const pages = sqliteOf(app).pragma('page_count', { simple: true }) as number
