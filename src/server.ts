@@ -43,8 +43,9 @@ async function main (): Promise<void> {
     // The render thread starts on another core while this one gets ready to answer (a post in the
     // first moments waits for it); both finish before a close.
     await Promise.all([app.warmRenderer().then(() => app!.log.info('render thread ready')), app.listen({ port: config.port, host: config.host })])
-    // So that `kring restore` can tell the forum is running.
-    writeFileSync(pidFile(config.dataDir), String(process.pid))
+    // So that `kring restore` can tell the forum is running. Those commands work on the SQLite file
+    // only; on PostgreSQL several processes may share one DATA_DIR, and one file would name only one.
+    if (config.databaseUrl === null) writeFileSync(pidFile(config.dataDir), String(process.pid))
   }
 
   const started = app

@@ -1,4 +1,6 @@
 import t from 'tap'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
 import { loadConfig } from '../../src/config.js'
 import { openConfiguredDatabase } from '../../src/db/open.js'
 import { enqueueMail } from '../../src/mail/outbox.js'
@@ -74,4 +76,5 @@ t.test('two processes share sessions, settings, guest pages, rate limits and the
   for (const { messageId = 'none' } of sink.received) counts.set(messageId, (counts.get(messageId) ?? 0) + 1)
   const written = (await db.selectFrom('outbox').select('message_id').execute()).map(r => r.message_id)
   t.same(written.filter(id => counts.get(id) !== 1), [], 'each exactly once')
+  t.notOk(existsSync(path.join(dataDir, 'kring.pid')), 'no pid file in the shared DATA_DIR: it could name only one of them')
 })
