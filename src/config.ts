@@ -36,6 +36,9 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+/** A database URL as it may be shown: without its password. */
+export const withoutPassword = (url: string): string => url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@?]*):[^@/?]*@/i, '$1:***@')
+
 type Env = Record<string, string | undefined>
 
 function portNumber (text: string, name: string): number {

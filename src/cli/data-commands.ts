@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { loadConfig, databaseFile, uploadsDirectory } from '../config.js'
+import { loadConfig, databaseFile, uploadsDirectory, withoutPassword } from '../config.js'
 import { runningForumPid } from '../backups.js'
 import { progressBar } from '../lib/progress.js'
 import { findUserByUsername } from '../models/users.js'
@@ -121,9 +121,6 @@ export async function importBbpressCommand (args: string[]): Promise<string> {
   })
 }
 
-
-/** A database URL as it may be shown: without its password. */
-const withoutPassword = (url: string): string => url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@?]*):[^@/?]*@/i, '$1:***@')
 
 /**
  * The SQLite forum of DATA_DIR copied into an empty PostgreSQL database at URL, migrated

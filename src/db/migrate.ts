@@ -16,7 +16,7 @@ export async function migrateToLatest (db: DB): Promise<MigrationResultSet> {
   const result = await migrator.migrateToLatest()
   if (result.error) {
     const failed = result.results?.find(r => r.status === 'Error')
-    throw new Error(`Migration ${failed?.migrationName ?? ''} failed: ${String(result.error)}`, { cause: result.error })
+    throw new Error(`${failed === undefined ? 'Migrating the database' : `Migration ${failed.migrationName}`} failed: ${String(result.error)}`, { cause: result.error })
   }
   return result
 }

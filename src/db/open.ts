@@ -1,4 +1,5 @@
-import { databaseFile, type Config } from '../config.js'
+import { sql } from 'kysely'
+import { ConfigError, databaseFile, withoutPassword, type Config } from '../config.js'
 import { openDatabase, type OpenDatabase } from './index.js'
 import { openPostgres } from './postgres.js'
 import { migrateToLatest } from './migrate.js'
@@ -21,6 +22,7 @@ export function openConfiguredDatabase (config: Config, log: Logger): OpenDataba
 export async function openMigratedDatabase (config: Config, log: Logger, progress?: (done: number, total: number) => void): Promise<OpenDatabase> {
   const open = openConfiguredDatabase(config, log)
   try {
+    if (config.databaseUrl !== null) await reachable(open, config.databaseUrl)
     await migrateToLatest(open.db)
     let logged = 0
     const report = progress ?? ((done: number, total: number) => {
@@ -37,5 +39,14 @@ export async function openMigratedDatabase (config: Config, log: Logger, progres
   } catch (error) {
     await open.db.destroy()
     throw error
+  }
+}
+
+/** A database that cannot be reached is a plain message (the URL wrong, the server down, the database not made), not a stack trace from the migrator. */
+async function reachable (open: OpenDatabase, url: string): Promise<void> {
+  try {
+    await sql`select 1`.execute(open.db)
+  } catch (error) {
+    throw new ConfigError(`Cannot reach the PostgreSQL database at ${withoutPassword(url)} (DATABASE_URL): ${(error as Error).message}`)
   }
 }

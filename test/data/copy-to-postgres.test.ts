@@ -203,3 +203,19 @@ t.test('on PostgreSQL, the commands that work on the SQLite file say so and what
   }
   t.notOk(await fs.stat(path.join(dataDir, 'b.sqlite')).catch(() => false), 'no backup file was written')
 })
+
+t.test('a PostgreSQL database that cannot be reached: the forum and the commands say so in one line', { skip }, async t => {
+  const dataDir = t.testdir()
+  const missing = databaseUrl(`kring_never_made_${process.pid}`, server!).replace(/^(postgres(?:ql)?:\/\/[^:@/]*)(?::[^@/]*)?@/, '$1:geheim@')
+  const run = (file: string, ...args: string[]): Promise<{ code: number, stderr: string }> => new Promise(resolve => {
+    execFile(process.execPath, ['--import', 'tsx', projectPath('src', file), ...args], { cwd: projectPath(), env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: missing, PORT: '0' } },
+      (error, _stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stderr }))
+  })
+  const said = /^(?:kring|Configuration error): Cannot reach the PostgreSQL database at postgres:\/\/[^:@/]*:\*\*\*@[^/]*\/kring_never_made_\d+.* \(DATABASE_URL\): database "kring_never_made_\d+" does not exist\n$/
+  const started = await run('server.ts')
+  t.equal(started.code, 1, 'the forum does not start')
+  t.match(started.stderr, said, 'and says why, without the password or a stack trace')
+  const migrated = await run('cli.ts', 'migrate')
+  t.equal(migrated.code, 1, 'a command stops too')
+  t.match(migrated.stderr, said)
+})
