@@ -17,10 +17,5 @@ export function searchTsquery (terms: ParsedQuery['terms']): RawBuilder<unknown>
   return sql`(${sql.join(parts, sql` && `)})`
 }
 
-/** The positive half alone, which the GIN index answers; `in:titel` then checks the title (weight A) for the whole query. */
-export function includedTsquery (terms: ParsedQuery['terms']): RawBuilder<unknown> {
-  return searchTsquery({ include: terms.include, exclude: [] })
-}
-
 /** ts_rank's weights for D, C, B, A: the title (A) weighs five times the body (D), as with bm25 on SQLite. */
 export const RANK_WEIGHTS = sql`'{0.2, 0.2, 0.2, 1.0}'::float4[]`
