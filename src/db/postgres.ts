@@ -29,53 +29,58 @@ const withoutNul = (value: unknown): unknown => typeof value === 'string' && val
  * then writes. Without it, READ COMMITTED lets two replies take one position. Statements outside
  * a transaction do not wait for it (each is atomic by itself), so reads never queue behind writes.
  */
-const ONE_TRANSACTION_AT_A_TIME = CompiledQuery.raw('select pg_advisory_xact_lock(7310411)')
+const ONE_TRANSACTION_AT_A_TIME = 'select pg_advisory_xact_lock(7310411)'
 
 /** What other Kring processes on the same database are told (src/db/listener.ts): a write a guest may see, a setting changed. */
 export const CHANNELS = { writes: 'kring_writes', settings: 'kring_settings' } as const
 const SETTINGS_WRITE = /^\s*(?:insert\s+into|update|delete\s+from)\s+"?settings\b/i
 const BEGIN = /^\s*(?:begin|start transaction)\b/i
 const END = /^\s*(?:commit|rollback)\s*$/i
+const COMMIT = /^\s*commit\s*$/i
 
 /**
  * Counts the writes a guest may see, as the SQLite side does: each such write as it is made,
- * and once more when its transaction commits, so a guest's page read between the write and
- * the commit (still the old rows) is not kept as if it were current. Tells the other processes
- * of such writes and of changed settings (a notice in a transaction goes out at its commit, and
- * not at all on rollback), signed, since PostgreSQL sends each notice to its sender too. Also replaces NUL bytes, and takes the transaction lock above.
+ * and once more when its transaction ends, so a guest's page read between the write and the
+ * commit (still the old rows) is not kept as if it were current. Tells the other processes of
+ * such writes and of changed settings, signed, since PostgreSQL sends each notice to its sender
+ * too. Also replaces NUL bytes, and takes the transaction lock above.
+ *
+ * Round trips are what a transaction here costs most, and it holds the lock through them: the
+ * lock goes with the BEGIN, and a transaction's notices with its COMMIT (none on rollback), each
+ * in one simple query (the statements have no parameters).
  */
 function wrapConnection (connection: DatabaseConnection, writes: { count: number }, signature: string): void {
   const execute = connection.executeQuery.bind(connection)
+  const notices = (channels: Iterable<string>): string => [...channels].map(channel => `select pg_notify('${channel}', '${signature}')`).join('; ')
   let inTransaction = false
-  /** The channels told in the open transaction: a guest-visible write among them is counted again at its end. */
-  const told = new Set<string>()
-  const tell = async (channel: string): Promise<void> => {
-    if (told.has(channel)) return
-    await execute(CompiledQuery.raw('select pg_notify($1, $2)', [channel, signature]))
-    if (inTransaction) told.add(channel)
-  }
+  /** The channels to tell when the open transaction commits. */
+  const toTell = new Set<string>()
   connection.executeQuery = async <R>(compiled: CompiledQuery): Promise<QueryResult<R>> => {
     const query = compiled.parameters.some(value => typeof value === 'string' && value.includes('\0'))
       ? { ...compiled, parameters: compiled.parameters.map(withoutNul) }
       : compiled
     const text = query.sql
-    const visible = isVisibleWrite(text)
-    const begins = BEGIN.test(text)
-    if (begins) { inTransaction = true; told.clear() }
-    if (visible) writes.count++
-    try {
-      const result = await execute<R>(query)
-      if (begins) await execute(ONE_TRANSACTION_AT_A_TIME)
-      if (visible) await tell(CHANNELS.writes)
-      if (SETTINGS_WRITE.test(text)) await tell(CHANNELS.settings)
-      return result
-    } finally {
-      if (END.test(text)) {
-        if (told.has(CHANNELS.writes)) writes.count++
+    if (BEGIN.test(text)) {
+      inTransaction = true
+      toTell.clear()
+      return execute<R>({ ...query, sql: `${text}; ${ONE_TRANSACTION_AT_A_TIME}` })
+    }
+    if (END.test(text)) {
+      try {
+        return await execute<R>(COMMIT.test(text) && toTell.size > 0 ? { ...query, sql: `${notices(toTell)}; ${text}` } : query)
+      } finally {
+        if (toTell.has(CHANNELS.writes)) writes.count++
         inTransaction = false
-        told.clear()
+        toTell.clear()
       }
     }
+    const visible = isVisibleWrite(text)
+    if (visible) writes.count++
+    const result = await execute<R>(query)
+    const channels = [...(visible ? [CHANNELS.writes] : []), ...(SETTINGS_WRITE.test(text) ? [CHANNELS.settings] : [])]
+    if (inTransaction) channels.forEach(channel => toTell.add(channel))
+    else if (channels.length > 0) await execute(CompiledQuery.raw(notices(channels)))
+    return result
   }
 }
 

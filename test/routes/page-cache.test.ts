@@ -145,3 +145,33 @@ t.test('on PostgreSQL, another process\'s write ends the kept pages; this proces
   t.match(await page(), 'Stiekem veranderd', 'another process\'s notice ends the kept page')
   await retitleBehindTheApp(app, topic.id, 'Een vraag over verlof')
 })
+
+t.test('on PostgreSQL, other processes hear of a transaction\'s writes once it commits, and not at all when it rolls back', { skip: testOnPostgres ? false : 'runs with KRING_TEST_DB=postgres' }, async t => {
+  const app = await buildTestApp(t)
+  const forum = await makeForum(app)
+  await settled(app)
+  const other = new pg.Client({ connectionString: app.config.databaseUrl! })
+  await other.connect()
+  t.teardown(() => other.end())
+  const heard: string[] = []
+  other.on('notification', notice => heard.push(notice.channel))
+  await other.query('listen kring_writes; listen kring_settings')
+  const quiet = (): Promise<void> => new Promise(resolve => setTimeout(resolve, 300))
+
+  await t.rejects(app.db.transaction().execute(async trx => {
+    await trx.updateTable('forums').set({ description: 'Nooit' }).where('id', '=', forum.id).execute()
+    throw new Error('bedacht')
+  }))
+  await quiet()
+  t.same(heard, [], 'a rolled back write is told to no one')
+  await app.db.transaction().execute(async trx => {
+    await trx.updateTable('forums').set({ description: 'Wel' }).where('id', '=', forum.id).execute()
+    await trx.updateTable('forums').set({ name: 'Algemeen overleg' }).where('id', '=', forum.id).execute()
+    await trx.updateTable('settings').set({ value: '3' }).where('key', '=', 'posts_per_page').execute()
+  })
+  await quiet()
+  t.same(heard.sort(), ['kring_settings', 'kring_writes'], 'a committed one once per kind, however many writes it made')
+  await app.db.updateTable('forums').set({ description: 'Los' }).where('id', '=', forum.id).execute()
+  await quiet()
+  t.equal(heard.filter(channel => channel === 'kring_writes').length, 2, 'a write outside a transaction is told too')
+})
