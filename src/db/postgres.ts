@@ -3,6 +3,7 @@ import pg from 'pg'
 import { CompiledQuery, Kysely, PostgresDialect, type DatabaseConnection, type QueryResult } from 'kysely'
 import type { Database } from './schema.js'
 import { isVisibleWrite, type DB } from './index.js'
+import { keepStatementsPrepared, STALE_STATEMENT } from './postgres-statements.js'
 
 /**
  * PostgreSQL's 64-bit integers (times in ms, ids, counts) and numerics (sums) come back as
@@ -76,7 +77,11 @@ function wrapConnection (connection: DatabaseConnection, writes: { count: number
     }
     const visible = isVisibleWrite(text)
     if (visible) writes.count++
-    const result = await execute<R>(query)
+    const result = await execute<R>(query).catch(async (error: { code?: string }) => {
+      // A kept statement gone stale (postgres-statements.ts): outside a transaction it is simply sent again.
+      if (error.code !== STALE_STATEMENT || inTransaction) throw error
+      return execute<R>(query)
+    })
     const channels = [...(visible ? [CHANNELS.writes] : []), ...(SETTINGS_WRITE.test(text) ? [CHANNELS.settings] : [])]
     if (inTransaction) channels.forEach(channel => toTell.add(channel))
     else if (channels.length > 0) await execute(CompiledQuery.raw(notices(channels)))
@@ -96,7 +101,10 @@ export function openPostgres (url: string, poolSize: number, onIdleError: (error
   // A connection cut while lent out, between the queries of a transaction, emits its error on
   // the connection itself, where the pool no longer listens; unheard, that too would end the
   // process. The transaction's next query fails (a 503), and the pool discards the connection.
-  pool.on('connect', client => client.on('error', () => {}))
+  pool.on('connect', client => {
+    client.on('error', () => {})
+    keepStatementsPrepared(client)
+  })
   const writes = { count: 0 }
   const signature = randomUUID()
   const dialect = new PostgresDialect({ pool, onCreateConnection: async connection => wrapConnection(connection, writes, signature) })

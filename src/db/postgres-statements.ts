@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto'
+import type pg from 'pg'
+
+/**
+ * How many statements each connection keeps prepared. The same few hundred SQL texts come back
+ * thousands of times a second; texts past this many (a list of ids makes a new text for each
+ * length) are parsed and planned each time, as before, so the server's memory stays bounded.
+ */
+const KEPT = 300
+
+/** A search's best plan depends on the words sought (how many posts hold them): planned each time. */
+const PLANNED_EACH_TIME = /@@|tsquery|kring_search/
+
+/**
+ * PostgreSQL refuses a kept statement whose rows changed shape: another process's migration
+ * added a column under a `select *`. The statement is then prepared anew; see wrapConnection.
+ */
+export const STALE_STATEMENT = '0A000'
+
+type Query = (text: unknown, values?: unknown, ...rest: unknown[]) => Promise<pg.QueryResult>
+
+/**
+ * Keeps a connection's statements prepared (named), as the SQLite side keeps its own: each is
+ * parsed and planned once per connection, not on every call. Kysely's pg driver sends every
+ * query unnamed; a member's page makes eight or so, and planning them was much of its time.
+ */
+export function keepStatementsPrepared (client: pg.PoolClient): void {
+  const query = client.query.bind(client) as Query
+  let names = new Map<string, string>()
+  let generation = 0
+  const prepared: Query = (text, values, ...rest) => {
+    if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0 || rest.length > 0 || PLANNED_EACH_TIME.test(text)) return query(text, values, ...rest)
+    let name = names.get(text)
+    if (name === undefined && names.size < KEPT) {
+      name = `kring${generation}_${createHash('sha1').update(text).digest('base64url')}`
+      names.set(text, name)
+    }
+    if (name === undefined) return query(text, values)
+    return query({ name, text, values }).catch((error: { code?: string }) => {
+      // Every kept statement may be stale: the next use of each prepares it under a new name.
+      if (error.code === STALE_STATEMENT) {
+        names = new Map()
+        generation++
+      }
+      throw error
+    })
+  }
+  client.query = prepared as typeof client.query
+}
