@@ -3,11 +3,14 @@ import type { DB } from '../db/index.js'
 
 /** One small write per page view: the member has seen the topic up to `position` (never moves back). */
 export async function markTopicRead (db: DB, userId: number, topicId: number, position: number): Promise<void> {
-  // Reading a page again changes nothing, and writes nothing (no commit to wait for on every view).
-  await db.insertInto('topic_reads').values({ user_id: userId, topic_id: topicId, last_position: position })
-    .onConflict(oc => oc.columns(['user_id', 'topic_id']).doUpdateSet({ last_position: sql`excluded.last_position` })
-      .where('topic_reads.last_position', '<', position))
-    .execute()
+  // Reading a page again changes nothing, and writes nothing: no commit to wait for on every view.
+  // Asked first, not left to the upsert's WHERE: PostgreSQL locks the row it conflicts with even
+  // when it updates nothing, and a transaction that locked waits for the disk at its commit.
+  await sql`insert into topic_reads (user_id, topic_id, last_position)
+    select cast(${userId} as integer), id, cast(${position} as integer) from topics where id = ${topicId}
+      and not exists (select 1 from topic_reads where user_id = ${userId} and topic_id = ${topicId} and last_position >= ${position})
+    on conflict (user_id, topic_id) do update set last_position = excluded.last_position
+      where topic_reads.last_position < excluded.last_position`.execute(db)
 }
 
 /** Every topic of a forum read up to its last post (a mark never moves back, as in markTopicRead). */

@@ -3,6 +3,8 @@ import { parseFeed } from '@rowanmanning/feed-parser'
 import { buildTestApp, loggedIn, textOfClass, Visitor } from '../helper.js'
 import { makeForum, makeMember, makeTopic } from '../factories.js'
 import { createReply } from '../../src/models/posts.js'
+import { sql } from 'kysely'
+import { testOnPostgres } from '../postgres-databases.js'
 
 const BASE_URL = 'https://forum.example.org'
 
@@ -82,4 +84,20 @@ t.test('Atom feeds, read by a real feed parser: escaped, absolute, stable, and o
   t.equal((await new Visitor(app).get('/forum/bestaat-niet/feed')).statusCode, 404)
   const page = await new Visitor(app).get(`/forum/${forum.slug}`)
   t.match(page.body, `<link rel="alternate" type="application/atom+xml" title="Algemeen" href="/forum/${forum.slug}/feed">`, 'feed readers find the feed from the page')
+})
+
+t.test('reading a page again writes nothing, not even a lock on PostgreSQL (whose commit would wait for the disk)', { skip: testOnPostgres ? false : 'runs with KRING_TEST_DB=postgres' }, async t => {
+  const app = await buildTestApp(t)
+  const forum = await makeForum(app)
+  const jan = await makeMember(app, 'jan')
+  const { topic } = await makeTopic(app, { forumId: forum.id, author: jan, replies: 2 })
+  const visitor = await loggedIn(app, 'jan')
+  const mark = async (): Promise<{ last_position: number, xmax: string } | undefined> => (await sql<{ last_position: number, xmax: string }>`select last_position, xmax::text as xmax from topic_reads where user_id = ${jan.id} and topic_id = ${topic.id}`.execute(app.db)).rows[0]
+  await visitor.get(`/topic/${topic.slug}`)
+  t.match(await mark(), { last_position: 3 }, 'the first view marks the topic read')
+  await visitor.get(`/topic/${topic.slug}`)
+  t.same(await mark(), { last_position: 3, xmax: '0' }, 'the second leaves the row as it was: no transaction locked it')
+  await createReply(app.db, { topicId: topic.id, authorId: jan.id, bodyMd: 'Nog een', bodyHtml: '<p>Nog een</p>' })
+  await visitor.get(`/topic/${topic.slug}`)
+  t.match(await mark(), { last_position: 4 }, 'a new post read moves the mark on')
 })
