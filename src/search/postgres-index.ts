@@ -48,4 +48,7 @@ export async function buildPostgresSearchIndex (db: DB, locale: Locale, progress
     }
     await sql`update search_index_state set built = ${built(locale)}`.execute(trx)
   })
+  // Statistics of the new documents: without them the planner guesses how many titles hold a
+  // word, and for `in:titel` chose to walk every post newest first (350 ms at a million, not 22).
+  await sql`analyze post_search`.execute(db)
 }
