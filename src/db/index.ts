@@ -5,6 +5,7 @@ import { Kysely, PostgresAdapter, SqliteDialect } from 'kysely'
 import type { Database } from './schema.js'
 import type { Locale } from '../config.js'
 import { indexText } from '../search/text.js'
+import { isStaleStatement } from './postgres-statements.js'
 
 export type DB = Kysely<Database>
 
@@ -58,8 +59,9 @@ const POSTGRES_UNREACHABLE = /^(?:08...|57P0[123]|53300)$/
 export function storageTrouble (error: { code?: unknown, message?: unknown, syscall?: unknown }): 'storage_full' | 'busy' | 'database_unreachable' | null {
   const code = typeof error.code === 'string' ? error.code : ''
   if (code === 'SQLITE_FULL' || code === '53100') return 'storage_full'
-  // 0A000 on PostgreSQL: a kept statement went stale in a transaction (db/postgres-statements.ts); sent again, it works.
-  if (code === 'SQLITE_BUSY' || code === '40P01' || code === '0A000') return 'busy'
+  if (code === 'SQLITE_BUSY' || code === '40P01') return 'busy'
+  // On PostgreSQL, a kept statement that went stale in a transaction: sent again, it works.
+  if (isStaleStatement(error)) return 'busy'
   if (POSTGRES_UNREACHABLE.test(code)) return 'database_unreachable'
   // Connecting failed (no server at the address or socket): the only connects a request makes are the pool's.
   if (error.syscall === 'connect') return 'database_unreachable'

@@ -4,7 +4,7 @@ import { CHANNELS } from './postgres.js'
 export interface OtherProcesses {
   /** Another process made a write a guest may see. */
   onWrites: () => void
-  /** Another process changed a setting. */
+  /** A process (this one too) changed a setting. */
   onSettings: () => void
   onError: (error: Error) => void
 }
@@ -24,8 +24,9 @@ export function listenToOtherProcesses (url: string, ownSignature: string, handl
   async function connect (): Promise<void> {
     const next = new pg.Client({ connectionString: url })
     next.on('notification', notice => {
-      // This process's own notices come back too; it counted those writes as it made them.
-      if (notice.payload === ownSignature) return
+      // This process's own notices come back too: it counted its writes as it made them. Its own
+      // settings are heard, so that what it last loaded follows what it saved.
+      if (notice.payload === ownSignature && notice.channel === CHANNELS.writes) return
       if (notice.channel === CHANNELS.writes) handlers.onWrites()
       else if (notice.channel === CHANNELS.settings) handlers.onSettings()
     })

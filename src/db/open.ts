@@ -47,6 +47,9 @@ async function reachable (open: OpenDatabase, url: string): Promise<void> {
   try {
     await sql`select 1`.execute(open.db)
   } catch (error) {
-    throw new ConfigError(`Cannot reach the PostgreSQL database at ${withoutPassword(url)} (DATABASE_URL): ${(error as Error).message}`)
+    // Connecting to a name with several addresses fails with an AggregateError, whose own message is empty.
+    const { message, code, errors } = error as { message?: string, code?: string, errors?: Error[] }
+    const reason = message || errors?.map(each => each.message).join('; ') || code
+    throw new ConfigError(`Cannot reach the PostgreSQL database at ${withoutPassword(url)} (DATABASE_URL): ${reason}`)
   }
 }

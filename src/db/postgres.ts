@@ -3,7 +3,7 @@ import pg from 'pg'
 import { CompiledQuery, Kysely, PostgresDialect, type DatabaseConnection, type QueryResult } from 'kysely'
 import type { Database } from './schema.js'
 import { isVisibleWrite, type DB } from './index.js'
-import { keepStatementsPrepared, STALE_STATEMENT } from './postgres-statements.js'
+import { isStaleStatement, keepStatementsPrepared } from './postgres-statements.js'
 
 /**
  * PostgreSQL's 64-bit integers (times in ms, ids, counts) and numerics (sums) come back as
@@ -64,7 +64,15 @@ function wrapConnection (connection: DatabaseConnection, writes: { count: number
     if (BEGIN.test(text)) {
       inTransaction = true
       toTell.clear()
-      return execute<R>({ ...query, sql: `${text}; ${ONE_TRANSACTION_AT_A_TIME}` })
+      try {
+        return await execute<R>({ ...query, sql: `${text}; ${ONE_TRANSACTION_AT_A_TIME}` })
+      } catch (error) {
+        // Kysely rolls back only a transaction whose BEGIN succeeded; a lock that failed (a
+        // cancel, a timeout) left one open, and the pool would lend the connection on as is.
+        inTransaction = false
+        await execute(CompiledQuery.raw('rollback')).catch(() => {})
+        throw error
+      }
     }
     if (END.test(text)) {
       try {
@@ -77,9 +85,9 @@ function wrapConnection (connection: DatabaseConnection, writes: { count: number
     }
     const visible = isVisibleWrite(text)
     if (visible) writes.count++
-    const result = await execute<R>(query).catch(async (error: { code?: string }) => {
+    const result = await execute<R>(query).catch(async (error: Error) => {
       // A kept statement gone stale (postgres-statements.ts): outside a transaction it is simply sent again.
-      if (error.code !== STALE_STATEMENT || inTransaction) throw error
+      if (!isStaleStatement(error) || inTransaction) throw error
       return execute<R>(query)
     })
     const channels = [...(visible ? [CHANNELS.writes] : []), ...(SETTINGS_WRITE.test(text) ? [CHANNELS.settings] : [])]

@@ -7,7 +7,7 @@ export async function markTopicRead (db: DB, userId: number, topicId: number, po
   // Asked first, not left to the upsert's WHERE: PostgreSQL locks the row it conflicts with even
   // when it updates nothing, and a transaction that locked waits for the disk at its commit.
   await sql`insert into topic_reads (user_id, topic_id, last_position)
-    select cast(${userId} as integer), id, cast(${position} as integer) from topics where id = ${topicId}
+    select cast(${userId} as bigint), id, cast(${position} as bigint) from topics where id = ${topicId}
       and not exists (select 1 from topic_reads where user_id = ${userId} and topic_id = ${topicId} and last_position >= ${position})
     on conflict (user_id, topic_id) do update set last_position = excluded.last_position
       where topic_reads.last_position < excluded.last_position`.execute(db)

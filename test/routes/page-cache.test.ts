@@ -175,3 +175,23 @@ t.test('on PostgreSQL, other processes hear of a transaction\'s writes once it c
   await quiet()
   t.equal(heard.filter(channel => channel === 'kring_writes').length, 2, 'a write outside a transaction is told too')
 })
+
+t.test('on PostgreSQL, a setting changed here and then back by another process ends up as the other process left it', { skip: testOnPostgres ? false : 'runs with KRING_TEST_DB=postgres' }, async t => {
+  const app = await buildTestApp(t)
+  await makeMember(app, 'beheer', 'beheerder')
+  const admin = await loggedIn(app, 'beheer')
+  const before = app.settings.posts_per_page
+  t.equal((await admin.submit('/admin', '/admin/settings', { posts_per_page: String(before + 5) })).statusCode, 303)
+  t.equal(app.settings.posts_per_page, before + 5, 'in force here at once')
+  await new Promise(resolve => setTimeout(resolve, 300)) // this process hears its own notice of it
+
+  const other = new pg.Client({ connectionString: app.config.databaseUrl! })
+  await other.connect()
+  t.teardown(() => other.end())
+  await other.query('begin')
+  await other.query("insert into settings (key, value) values ('posts_per_page', $1) on conflict (key) do update set value = excluded.value", [String(before)])
+  await other.query("select pg_notify('kring_settings', 'een-ander-proces')")
+  await other.query('commit')
+  for (let i = 0; i < 50 && app.settings.posts_per_page !== before; i++) await new Promise(resolve => setTimeout(resolve, 20))
+  t.equal(app.settings.posts_per_page, before, 'the other process\'s value, back to the old one, is taken over')
+})
